@@ -1,0 +1,431 @@
+//! One path operation: its route attribute, its signature, and the code that declares and calls it.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::{Attribute, Expr, FnArg, ItemFn, Lit, LitStr, Meta, Pat, ReturnType, Token, Type};
+
+pub const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
+
+/// A function with a route attribute, parsed and checked.
+pub struct Route {
+    pub id: String,
+    pub ident: syn::Ident,
+    pub is_async: bool,
+    method: String,
+    path: LitStr,
+    status_code: u16,
+    tags: Vec<String>,
+    summary: Option<String>,
+    description: Option<String>,
+    args: Vec<RouteArg>,
+    output: Type,
+}
+
+struct RouteArg {
+    name: String,
+    ty: Type,
+    options: Vec<(syn::Ident, Expr)>,
+}
+
+/// The HTTP method of a route attribute (`get`, `fastwasm_guest::post`, …), if it is one.
+pub fn route_method(attr: &Attribute) -> Option<String> {
+    let last = attr.path().segments.last()?.ident.to_string();
+    METHODS.contains(&last.as_str()).then_some(last)
+}
+
+impl Route {
+    /// Parses `func`, removing its route attribute and the `#[param]` attributes of its arguments.
+    pub fn parse(func: &mut ItemFn, attr_index: usize, method: String) -> syn::Result<Self> {
+        let attr = func.attrs.remove(attr_index);
+        let (path, settings) = parse_route_args(&attr)?;
+        check_signature(func)?;
+
+        let mut status_code = 200u16;
+        let mut tags = Vec::new();
+        let mut id = func.sig.ident.to_string();
+        let mut summary = None;
+        for (key, value) in settings {
+            match key.to_string().as_str() {
+                "status_code" => status_code = lit_int(&value)?,
+                "operation_id" => id = lit_str(&value)?,
+                "summary" => summary = Some(lit_str(&value)?),
+                "tags" => tags = lit_str_array(&value)?,
+                other => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!(
+                            "unknown route setting `{other}`; expected status_code, operation_id, summary or tags"
+                        ),
+                    ));
+                }
+            }
+        }
+        if !path.value().starts_with('/') {
+            return Err(syn::Error::new(
+                path.span(),
+                "a route path starts with `/`, e.g. \"/items/{item_id}\"",
+            ));
+        }
+        if !(100..=599).contains(&status_code) {
+            return Err(syn::Error::new(
+                attr.span(),
+                "status_code must be between 100 and 599",
+            ));
+        }
+
+        let doc = doc_text(&func.attrs);
+        let summary = summary
+            .or_else(|| doc.as_deref().and_then(first_paragraph))
+            .or_else(|| Some(title_case(&func.sig.ident.to_string())));
+        let args = func
+            .sig
+            .inputs
+            .iter_mut()
+            .map(parse_arg)
+            .collect::<syn::Result<Vec<_>>>()?;
+        let output = match &func.sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        Ok(Self {
+            id,
+            ident: func.sig.ident.clone(),
+            is_async: func.sig.asyncness.is_some(),
+            method: method.to_ascii_uppercase(),
+            path,
+            status_code,
+            tags,
+            summary,
+            description: doc,
+            args,
+            output,
+        })
+    }
+
+    fn arg_consts(&self) -> Vec<TokenStream> {
+        self.args
+            .iter()
+            .map(|arg| {
+                let name = &arg.name;
+                let fields = arg.options.iter().map(|(key, value)| {
+                    let value = match key.to_string().as_str() {
+                        "default" => {
+                            quote!(Some(|| ::fastwasm_guest::__private::to_json(#value)))
+                        }
+                        "ge" | "gt" | "le" | "lt" => quote!(Some((#value) as f64)),
+                        "min_length" | "max_length" => quote!(Some((#value) as u64)),
+                        _ => quote!(Some(#value)),
+                    };
+                    quote!(#key: #value,)
+                });
+                quote! {
+                    ::fastwasm_guest::__private::Arg {
+                        #(#fields)*
+                        ..::fastwasm_guest::__private::Arg::named(#name)
+                    }
+                }
+            })
+            .collect()
+    }
+
+    /// An expression that builds this operation's declaration.
+    pub fn declaration(&self) -> TokenStream {
+        let (id, method, path, status) = (&self.id, &self.method, &self.path, self.status_code);
+        let is_async = self.is_async;
+        let summary = option_str(&self.summary);
+        let description = option_str(&self.description);
+        let tags = &self.tags;
+        let declares = self
+            .args
+            .iter()
+            .zip(self.arg_consts())
+            .map(|(arg, arg_const)| {
+                let ty = &arg.ty;
+                quote_spanned! {ty.span()=>
+                    <#ty as ::fastwasm_guest::FromRequest>::declare(&#arg_const, &mut spec);
+                }
+            });
+        quote! {{
+            let mut spec = ::fastwasm_guest::__private::OperationSpec::new(
+                #id, #method, #path, #is_async, #status, #summary, #description, &[#(#tags),*],
+            );
+            #(#declares)*
+            spec.finish()
+        }}
+    }
+
+    /// The name of the generated function that extracts arguments, calls and finishes.
+    pub fn caller(&self) -> syn::Ident {
+        format_ident!("__fastwasm_call_{}", self.ident)
+    }
+
+    /// The generated caller for this operation.
+    pub fn caller_fn(&self) -> TokenStream {
+        let caller = self.caller();
+        let ident = &self.ident;
+        let status = self.status_code;
+        let names: Vec<_> = (0..self.args.len())
+            .map(|i| format_ident!("__arg{i}"))
+            .collect();
+        let count = self.args.len();
+        // Only the last argument may read the body: checked at compile time, at the type.
+        let body_checks = self.args.iter().take(count.saturating_sub(1)).map(|arg| {
+            let ty = &arg.ty;
+            quote_spanned! {ty.span()=>
+                const _: () = assert!(
+                    !<#ty as ::fastwasm_guest::FromRequest>::READS_BODY,
+                    "a body extractor (Json, Body, Request) must be the last argument"
+                );
+            }
+        });
+        let extracts = self
+            .args
+            .iter()
+            .zip(self.arg_consts())
+            .map(|(arg, arg_const)| {
+                let ty = &arg.ty;
+                quote_spanned! {ty.span()=>
+                    <#ty as ::fastwasm_guest::FromRequest>::from_request(ctx, &#arg_const)?
+                }
+            });
+        let output = &self.output;
+        let output_check = quote_spanned! {output.span()=>
+            ::fastwasm_guest::__private::assert_response::<#output>();
+        };
+        let (asyncness, awaiting) = if self.is_async {
+            (quote!(async), quote!(.await))
+        } else {
+            (quote!(), quote!())
+        };
+        quote! {
+            #[doc(hidden)]
+            #asyncness fn #caller(
+                ctx: &::fastwasm_guest::__private::RequestContext,
+            ) -> ::core::result::Result<
+                ::fastwasm_guest::__private::WitResponse,
+                ::fastwasm_guest::__private::WitHttpError,
+            > {
+                #output_check
+                #(#body_checks)*
+                let extracted = (|| -> ::core::result::Result<_, ::fastwasm_guest::HttpError> {
+                    ::core::result::Result::Ok((#(#extracts,)*))
+                })();
+                let (#(#names,)*) = match extracted {
+                    ::core::result::Result::Ok(args) => args,
+                    ::core::result::Result::Err(err) => {
+                        return ::fastwasm_guest::__private::finish(
+                            ::core::result::Result::Err::<(), _>(err), #status,
+                        );
+                    }
+                };
+                ::fastwasm_guest::__private::finish(
+                    ::core::result::Result::Ok(#ident(#(#names),*)#awaiting),
+                    #status,
+                )
+            }
+        }
+    }
+}
+
+fn parse_route_args(attr: &Attribute) -> syn::Result<(LitStr, Vec<(syn::Ident, Expr)>)> {
+    let Meta::List(list) = &attr.meta else {
+        return Err(syn::Error::new(
+            attr.span(),
+            "a route needs its path, e.g. #[get(\"/items/{item_id}\")]",
+        ));
+    };
+    list.parse_args_with(|input: syn::parse::ParseStream| {
+        let path: LitStr = input.parse()?;
+        let mut settings = Vec::new();
+        while !input.is_empty() {
+            input.parse::<Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: syn::Ident = input.parse()?;
+            input.parse::<Token![=]>()?;
+            settings.push((key, input.parse()?));
+        }
+        Ok((path, settings))
+    })
+}
+
+fn check_signature(func: &ItemFn) -> syn::Result<()> {
+    let sig = &func.sig;
+    if let Some(receiver) = sig.receiver() {
+        return Err(syn::Error::new(
+            receiver.span(),
+            "a path operation is a free function; it cannot take `self`",
+        ));
+    }
+    if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
+        return Err(syn::Error::new(
+            sig.generics.span(),
+            "a path operation cannot be generic",
+        ));
+    }
+    if let Some(token) = &sig.unsafety {
+        return Err(syn::Error::new(
+            token.span(),
+            "a path operation cannot be `unsafe`",
+        ));
+    }
+    if let Some(token) = &sig.constness {
+        return Err(syn::Error::new(
+            token.span(),
+            "a path operation cannot be `const`",
+        ));
+    }
+    if let Some(variadic) = &sig.variadic {
+        return Err(syn::Error::new(
+            variadic.span(),
+            "a path operation cannot be variadic",
+        ));
+    }
+    Ok(())
+}
+
+const ARG_OPTIONS: [&str; 10] = [
+    "alias",
+    "description",
+    "gt",
+    "ge",
+    "lt",
+    "le",
+    "min_length",
+    "max_length",
+    "pattern",
+    "default",
+];
+
+fn parse_arg(arg: &mut FnArg) -> syn::Result<RouteArg> {
+    let FnArg::Typed(typed) = arg else {
+        return Err(syn::Error::new(arg.span(), "unexpected `self`"));
+    };
+    let name = arg_name(&typed.pat)?;
+    let mut options = Vec::new();
+    let mut kept = Vec::new();
+    for attr in typed.attrs.drain(..) {
+        if !attr.path().is_ident("param") {
+            kept.push(attr);
+            continue;
+        }
+        let pairs = attr.parse_args_with(Punctuated::<Meta, Token![,]>::parse_terminated)?;
+        for pair in pairs {
+            let Meta::NameValue(pair) = pair else {
+                return Err(syn::Error::new(
+                    pair.span(),
+                    "expected `name = value`, e.g. #[param(ge = 1)]",
+                ));
+            };
+            let key = pair.path.get_ident().cloned().ok_or_else(|| {
+                syn::Error::new(pair.path.span(), "expected a parameter option name")
+            })?;
+            if !ARG_OPTIONS.contains(&key.to_string().as_str()) {
+                return Err(syn::Error::new(
+                    key.span(),
+                    format!("unknown parameter option; expected one of {ARG_OPTIONS:?}"),
+                ));
+            }
+            options.push((key, pair.value));
+        }
+    }
+    typed.attrs = kept;
+    Ok(RouteArg {
+        name,
+        ty: (*typed.ty).clone(),
+        options,
+    })
+}
+
+/// `item_id: Path<u32>` and `Path(item_id): Path<u32>` both name the parameter `item_id`.
+fn arg_name(pat: &Pat) -> syn::Result<String> {
+    match pat {
+        Pat::Ident(ident) => Ok(ident.ident.to_string().trim_start_matches('_').to_owned()),
+        Pat::TupleStruct(tuple) if tuple.elems.len() == 1 => arg_name(&tuple.elems[0]),
+        Pat::Wild(_) => Ok(String::new()),
+        other => Err(syn::Error::new(
+            other.span(),
+            "name the argument (`item_id: Path<u32>`) or destructure one field (`Path(item_id): Path<u32>`)",
+        )),
+    }
+}
+
+fn lit_str(expr: &Expr) -> syn::Result<String> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(s.value()),
+        other => Err(syn::Error::new(other.span(), "expected a string literal")),
+    }
+}
+
+fn lit_int(expr: &Expr) -> syn::Result<u16> {
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Int(i), ..
+        }) => i.base10_parse(),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected an integer status, e.g. 201",
+        )),
+    }
+}
+
+fn lit_str_array(expr: &Expr) -> syn::Result<Vec<String>> {
+    match expr {
+        Expr::Array(array) => array.elems.iter().map(lit_str).collect(),
+        other => Err(syn::Error::new(
+            other.span(),
+            "expected a list of strings, e.g. [\"items\"]",
+        )),
+    }
+}
+
+fn doc_text(attrs: &[Attribute]) -> Option<String> {
+    let lines: Vec<String> = attrs
+        .iter()
+        .filter(|attr| attr.path().is_ident("doc"))
+        .filter_map(|attr| match &attr.meta {
+            Meta::NameValue(nv) => lit_str(&nv.value).ok(),
+            _ => None,
+        })
+        .map(|line| line.strip_prefix(' ').unwrap_or(&line).to_owned())
+        .collect();
+    let text = lines.join("\n").trim().to_owned();
+    (!text.is_empty()).then_some(text)
+}
+
+fn first_paragraph(doc: &str) -> Option<String> {
+    let paragraph: Vec<&str> = doc
+        .lines()
+        .map(str::trim)
+        .take_while(|line| !line.is_empty())
+        .collect();
+    (!paragraph.is_empty()).then(|| paragraph.join(" "))
+}
+
+/// `read_item` → `Read Item`, as FastAPI names an operation without a summary.
+fn title_case(ident: &str) -> String {
+    ident
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .map(|word| {
+            let mut chars = word.chars();
+            chars
+                .next()
+                .map(|first| first.to_uppercase().chain(chars).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn option_str(value: &Option<String>) -> TokenStream {
+    match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
+    }
+}

@@ -1,0 +1,170 @@
+//! Responses: anything a handler returns implements [`IntoResponse`].
+
+use crate::error::HttpError;
+use crate::extract::Json;
+use http::StatusCode;
+use serde::Serialize;
+
+/// A response under construction. Its status, when not set, is the operation's declared
+/// `status_code` (200 unless the route says otherwise).
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    pub(crate) status: Option<StatusCode>,
+    pub(crate) headers: Vec<(String, Vec<u8>)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    /// A response with this body and no content type.
+    pub fn new(body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status: None,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// Sets the status.
+    pub fn status(mut self, status: StatusCode) -> Self {
+        self.status = Some(status);
+        self
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: &str, value: impl Into<Vec<u8>>) -> Self {
+        self.headers.push((name.to_ascii_lowercase(), value.into()));
+        self
+    }
+
+    fn with_content_type(self, content_type: &str) -> Self {
+        if self.headers.iter().any(|(name, _)| name == "content-type") {
+            self
+        } else {
+            self.header("content-type", content_type)
+        }
+    }
+
+    pub(crate) fn into_wit(
+        self,
+        default_status: u16,
+    ) -> crate::__bindings::fastwasm::app::types::Response {
+        crate::__bindings::fastwasm::app::types::Response {
+            status: self.status.map_or(default_status, |status| status.as_u16()),
+            headers: self.headers,
+            body: self.body,
+        }
+    }
+}
+
+/// Turns a handler's return value into a response.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a path operation",
+    note = "return Json<T>, String, &'static str, Vec<u8>, Html<T>, (), Response, (StatusCode, T) or Result<T, HttpError>"
+)]
+pub trait IntoResponse {
+    /// The response, or the error that ends the request.
+    fn into_response(self) -> Result<Response, HttpError>;
+}
+
+impl IntoResponse for Response {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Ok(self)
+    }
+}
+
+impl IntoResponse for HttpError {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Err(self)
+    }
+}
+
+impl<T: IntoResponse, E: Into<HttpError>> IntoResponse for Result<T, E> {
+    fn into_response(self) -> Result<Response, HttpError> {
+        self.map_err(Into::into)
+            .and_then(IntoResponse::into_response)
+    }
+}
+
+impl<T: Serialize> IntoResponse for Json<T> {
+    fn into_response(self) -> Result<Response, HttpError> {
+        let body = serde_json::to_vec(&self.0).map_err(|err| {
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("response did not serialize: {err}"),
+            )
+        })?;
+        Ok(Response::new(body).with_content_type("application/json"))
+    }
+}
+
+impl IntoResponse for serde_json::Value {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Json(self).into_response()
+    }
+}
+
+impl IntoResponse for String {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Ok(Response::new(self).with_content_type("text/plain; charset=utf-8"))
+    }
+}
+
+impl IntoResponse for &'static str {
+    fn into_response(self) -> Result<Response, HttpError> {
+        self.to_owned().into_response()
+    }
+}
+
+impl IntoResponse for Vec<u8> {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Ok(Response::new(self).with_content_type("application/octet-stream"))
+    }
+}
+
+/// An empty body: the natural return of a `status_code = 204` operation.
+impl IntoResponse for () {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Ok(Response::new(Vec::new()))
+    }
+}
+
+/// An HTML body.
+#[derive(Debug, Clone)]
+pub struct Html<T>(pub T);
+
+impl<T: Into<String>> IntoResponse for Html<T> {
+    fn into_response(self) -> Result<Response, HttpError> {
+        Ok(Response::new(self.0.into()).with_content_type("text/html; charset=utf-8"))
+    }
+}
+
+/// An explicit status for this response: `(StatusCode::CREATED, Json(item))`.
+impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
+    fn into_response(self) -> Result<Response, HttpError> {
+        self.1
+            .into_response()
+            .map(|response| response.status(self.0))
+    }
+}
+
+/// Extra headers for this response: `([("x-count", "3")], Json(items))`.
+impl<T: IntoResponse, const N: usize> IntoResponse for ([(&str, &str); N], T) {
+    fn into_response(self) -> Result<Response, HttpError> {
+        let (headers, inner) = self;
+        inner.into_response().map(|response| {
+            headers.iter().fold(response, |response, (name, value)| {
+                response.header(name, *value)
+            })
+        })
+    }
+}
+
+/// A status and extra headers: `(StatusCode::CREATED, [("location", "/items/1")], Json(item))`.
+impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&str, &str); N], T) {
+    fn into_response(self) -> Result<Response, HttpError> {
+        let (status, headers, inner) = self;
+        (headers, inner)
+            .into_response()
+            .map(|response| response.status(status))
+    }
+}

@@ -1,0 +1,154 @@
+//! What an operation declares through `describe`: built by the macros, read by the host.
+
+use crate::__bindings::fastwasm::app::types::{
+    BodySpec, Operation, OperationKind, Param, ParamLocation,
+};
+use serde_json::{Value, json};
+
+/// How one handler argument was annotated: its name and the `#[param(...)]` options.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub struct Arg {
+    /// The Rust argument name.
+    pub name: &'static str,
+    /// The wire name, when given with `#[param(alias = "...")]`.
+    pub alias: Option<&'static str>,
+    pub description: Option<&'static str>,
+    pub gt: Option<f64>,
+    pub ge: Option<f64>,
+    pub lt: Option<f64>,
+    pub le: Option<f64>,
+    pub min_length: Option<u64>,
+    pub max_length: Option<u64>,
+    pub pattern: Option<&'static str>,
+    /// The JSON of `#[param(default = ...)]`, computed when declaring.
+    pub default: Option<fn() -> Value>,
+}
+
+impl Arg {
+    /// An argument with no options.
+    pub const fn named(name: &'static str) -> Self {
+        Self {
+            name,
+            alias: None,
+            description: None,
+            gt: None,
+            ge: None,
+            lt: None,
+            le: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            default: None,
+        }
+    }
+
+    /// The schema of a parameter of this argument: the type's schema, the declared
+    /// constraints, and the default.
+    pub(crate) fn schema(&self, mut schema: Value) -> Value {
+        // Constraints on a list apply to its items, as in FastAPI's `list[int] = Query(ge=1)`.
+        let target = match schema.get_mut("items") {
+            Some(items) => items,
+            None => &mut schema,
+        };
+        if let Some(object) = target.as_object_mut() {
+            let mut set = |key: &str, value: Option<Value>| {
+                if let Some(value) = value {
+                    object.insert(key.to_owned(), value);
+                }
+            };
+            set("exclusiveMinimum", self.gt.map(number));
+            set("minimum", self.ge.map(number));
+            set("exclusiveMaximum", self.lt.map(number));
+            set("maximum", self.le.map(number));
+            set("minLength", self.min_length.map(Value::from));
+            set("maxLength", self.max_length.map(Value::from));
+            set("pattern", self.pattern.map(Value::from));
+        }
+        if let (Some(object), Some(default)) = (schema.as_object_mut(), self.default) {
+            object.insert("default".to_owned(), default());
+        }
+        schema
+    }
+}
+
+/// Integral bounds print as integers (`"ge": 1`, not `1.0`), as FastAPI's do.
+fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && value.abs() < 9e15 {
+        json!(value as i64)
+    } else {
+        json!(value)
+    }
+}
+
+/// The declaration of one operation, filled in by its extractors.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct OperationSpec {
+    op: Operation,
+}
+
+impl OperationSpec {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        id: &str,
+        method: &str,
+        path: &str,
+        is_async: bool,
+        status_code: u16,
+        summary: Option<&str>,
+        description: Option<&str>,
+        tags: &[&str],
+    ) -> Self {
+        Self {
+            op: Operation {
+                id: id.to_owned(),
+                method: method.to_owned(),
+                path: path.to_owned(),
+                summary: summary.map(str::to_owned),
+                description: description.map(str::to_owned),
+                tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
+                kind: if is_async {
+                    OperationKind::Async
+                } else {
+                    OperationKind::Sync
+                },
+                params: Vec::new(),
+                body: None,
+                status_code,
+                response_schema: None,
+                dependencies: Vec::new(),
+            },
+        }
+    }
+
+    pub(crate) fn param(
+        &mut self,
+        arg: &Arg,
+        location: ParamLocation,
+        wire_name: Option<String>,
+        required: bool,
+        schema: Value,
+    ) {
+        self.op.params.push(Param {
+            name: arg.name.to_owned(),
+            alias: wire_name.filter(|wire| wire != arg.name),
+            location,
+            required: required && arg.default.is_none(),
+            schema: arg.schema(schema).to_string(),
+            description: arg.description.map(str::to_owned),
+        });
+    }
+
+    pub(crate) fn body(&mut self, media_type: &str, required: bool, schema: Value) {
+        self.op.body = Some(BodySpec {
+            media_type: media_type.to_owned(),
+            required,
+            schema: schema.to_string(),
+        });
+    }
+
+    pub fn finish(self) -> Operation {
+        self.op
+    }
+}

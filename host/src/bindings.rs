@@ -1,0 +1,15 @@
+//! The generated bindings for the `fastwasm:app` WIT package, kept apart from the code that uses them.
+
+mod generated {
+    wasmtime::component::bindgen!({
+        path: "../wit",
+        world: "fastwasm:app/service",
+        imports: { default: trappable },
+        exports: { default: async },
+    });
+}
+
+pub use generated::Service;
+pub use generated::exports::fastwasm::app::{async_handler, handler, metadata};
+pub use generated::fastwasm::app::host;
+pub use generated::fastwasm::app::types;

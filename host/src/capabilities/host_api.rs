@@ -1,0 +1,46 @@
+//! `fastwasm:app/host`: a sleep that yields to other requests, and structured guest logs.
+
+use super::GuestState;
+use crate::bindings::{host, types};
+use std::time::Duration;
+use wasmtime::component::{Accessor, HasSelf};
+
+impl types::Host for GuestState {}
+
+impl host::Host for GuestState {
+    fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
+        let tag = &self.tag;
+        let (component, operation) = (&*tag.component, &*tag.operation);
+        match level {
+            types::LogLevel::Trace => {
+                tracing::trace!(target: "guest", component, operation, "{message}")
+            }
+            types::LogLevel::Debug => {
+                tracing::debug!(target: "guest", component, operation, "{message}")
+            }
+            types::LogLevel::Info => {
+                tracing::info!(target: "guest", component, operation, "{message}")
+            }
+            types::LogLevel::Warn => {
+                tracing::warn!(target: "guest", component, operation, "{message}")
+            }
+            types::LogLevel::Error => {
+                tracing::error!(target: "guest", component, operation, "{message}")
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<T: Send> host::HostWithStore<T> for HasSelf<GuestState> {
+    fn sleep(
+        _accessor: &Accessor<T, Self>,
+        millis: u64,
+    ) -> impl Future<Output = wasmtime::Result<()>> + Send {
+        // The request deadline bounds the wait: the executor drops this future when it passes.
+        async move {
+            tokio::time::sleep(Duration::from_millis(millis)).await;
+            Ok(())
+        }
+    }
+}

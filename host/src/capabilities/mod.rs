@@ -1,0 +1,93 @@
+//! What a guest may import: WASI (clocks, random, stdio into the host log; files, environment and
+//! network only when the manifest grants them) and the `fastwasm:app/host` interface.
+
+mod host_api;
+mod stdio;
+
+use crate::bindings;
+use crate::manifest::Grants;
+use std::sync::Arc;
+use wasmtime::component::{HasSelf, Linker, ResourceTable};
+use wasmtime::error::Context;
+use wasmtime::{Engine, Result, StoreLimits, StoreLimitsBuilder};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+
+/// Who is running: tags every log line a guest produces.
+#[derive(Debug, Clone)]
+pub struct GuestTag {
+    /// The component's name in the manifest.
+    pub component: Arc<str>,
+    /// The operation being served, or `describe` while loading.
+    pub operation: Arc<str>,
+}
+
+/// The data of one store: one instance serving one request.
+pub struct GuestState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    pub(crate) limits: StoreLimits,
+    tag: GuestTag,
+}
+
+impl GuestState {
+    /// A fresh state with the component's grants and the memory cap.
+    pub fn new(tag: GuestTag, grants: &Grants, max_memory_bytes: u64) -> Result<Self> {
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stdout(stdio::GuestLog::stdout(tag.clone()))
+            .stderr(stdio::GuestLog::stderr(tag.clone()));
+        for (key, value) in &grants.env {
+            wasi.env(key, value);
+        }
+        for (guest, host) in &grants.dirs {
+            let perms = if grants.dirs_writable {
+                FsPerms::ReadWrite
+            } else {
+                FsPerms::ReadOnly
+            };
+            wasi.preopened_dir(host, guest, perms).with_context(|| {
+                format!(
+                    "component `{}` cannot mount {} at {guest}",
+                    tag.component,
+                    host.display()
+                )
+            })?;
+        }
+        if grants.network {
+            wasi.inherit_network().allow_ip_name_lookup(true);
+        }
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(usize::try_from(max_memory_bytes).unwrap_or(usize::MAX))
+            .trap_on_grow_failure(true)
+            .build();
+        Ok(Self {
+            wasi: wasi.build(),
+            table: ResourceTable::new(),
+            limits,
+            tag,
+        })
+    }
+
+    /// Who this store runs for.
+    pub fn tag(&self) -> &GuestTag {
+        &self.tag
+    }
+}
+
+impl WasiView for GuestState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+/// The linker every component of an engine is instantiated with.
+pub fn linker(engine: &Engine) -> Result<Linker<GuestState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    bindings::Service::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |state| {
+        state
+    })?;
+    Ok(linker)
+}

@@ -1,0 +1,295 @@
+//! The `fastwasm` command line: `serve`, `build`, `routes`, `check`.
+
+use crate::app::App;
+use crate::builder;
+use crate::engine;
+use crate::executor::Executor;
+use crate::loader::Loader;
+use crate::manifest::Manifest;
+use crate::server::Server;
+use crate::settings::{Allocator, Settings};
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Serve FastAPI-style path operations compiled to WebAssembly components.
+#[derive(Debug, Parser)]
+#[command(name = "fastwasm", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Load an app and serve it over HTTP until SIGINT or SIGTERM.
+    Serve {
+        /// The app folder (holding fastwasm.toml) or the manifest file.
+        app: PathBuf,
+        /// Run the components' build commands first.
+        #[arg(long)]
+        build: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Run each component's `build` command, then compile and check the app.
+    Build {
+        app: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Print the route table: method, path, operation, kind, component.
+    Routes {
+        app: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Load and check an app without serving it.
+    Check {
+        app: PathBuf,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+}
+
+/// Command-line settings; each overrides the manifest's `[server]` key of the same name.
+#[derive(Debug, Default, Args)]
+struct Overrides {
+    /// Address to listen on [default: 127.0.0.1:8000].
+    #[arg(long)]
+    listen: Option<SocketAddr>,
+    /// Threads for sync operations [default: 40].
+    #[arg(long)]
+    sync_workers: Option<usize>,
+    /// Sync requests that may wait for a thread before 503 [default: 256].
+    #[arg(long)]
+    sync_queue: Option<usize>,
+    /// Per-request limit on guest work, e.g. 30s or 500ms [default: 30s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    request_timeout: Option<Duration>,
+    /// Largest request body in bytes [default: 1048576].
+    #[arg(long)]
+    max_body_bytes: Option<u64>,
+    /// Linear memory per instance in bytes [default: 134217728].
+    #[arg(long)]
+    max_memory_bytes: Option<u64>,
+    /// Wasm stack per call in bytes [default: 1048576].
+    #[arg(long)]
+    max_wasm_stack_bytes: Option<usize>,
+    /// Open connections at once [default: 1024].
+    #[arg(long)]
+    max_connections: Option<usize>,
+    /// Requests served at once before 503 [default: 1024].
+    #[arg(long)]
+    max_in_flight: Option<usize>,
+    /// Time allowed to send request headers [default: 10s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    header_read_timeout: Option<Duration>,
+    /// Time in-flight requests get on shutdown [default: 30s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    shutdown_grace: Option<Duration>,
+    /// Instance allocator [default: pooling].
+    #[arg(long, value_enum)]
+    allocator: Option<Allocator>,
+    /// Compile cache folder [default: $XDG_CACHE_HOME/fastwasm].
+    #[arg(long)]
+    cache_dir: Option<PathBuf>,
+}
+
+impl Overrides {
+    fn apply(self, settings: &mut Settings) {
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(value) = self.$field {
+                    settings.$field = value;
+                }
+            )*};
+        }
+        set!(
+            listen,
+            sync_workers,
+            sync_queue,
+            request_timeout,
+            max_body_bytes,
+            max_memory_bytes,
+            max_wasm_stack_bytes,
+            max_connections,
+            max_in_flight,
+            header_read_timeout,
+            shutdown_grace,
+            allocator
+        );
+        if self.cache_dir.is_some() {
+            settings.cache_dir = self.cache_dir;
+        }
+    }
+}
+
+/// Runs the command line; the process's exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::logging::init();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!("{err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let (command, app_dir, overrides) = split(cli.command);
+    let mut manifest = Manifest::load(&app_dir)?;
+    overrides.apply(&mut manifest.settings);
+    manifest.settings.validate()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        // Sync operations get `sync_workers` pool threads; the rest serve file I/O and compiles.
+        .max_blocking_threads(manifest.settings.sync_workers + 16)
+        .thread_name("fastwasm")
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async move {
+        match command {
+            Verb::Serve { build } => {
+                if build {
+                    builder::run_builds(&manifest).await?;
+                }
+                serve(manifest).await
+            }
+            Verb::Build => {
+                builder::run_builds(&manifest).await?;
+                let app = load(&manifest).await?;
+                tracing::info!(
+                    "built `{}`: {} components, {} operations ready",
+                    app.name,
+                    app.components.len(),
+                    app.operations.len()
+                );
+                Ok(())
+            }
+            Verb::Routes => {
+                print!("{}", route_table(&load(&manifest).await?));
+                Ok(())
+            }
+            Verb::Check => {
+                let app = load(&manifest).await?;
+                println!(
+                    "ok: `{}` has {} components and {} operations",
+                    app.name,
+                    app.components.len(),
+                    app.operations.len()
+                );
+                Ok(())
+            }
+        }
+    })
+}
+
+enum Verb {
+    Serve { build: bool },
+    Build,
+    Routes,
+    Check,
+}
+
+fn split(command: Command) -> (Verb, PathBuf, Overrides) {
+    match command {
+        Command::Serve {
+            app,
+            build,
+            overrides,
+        } => (Verb::Serve { build }, app, overrides),
+        Command::Build { app, overrides } => (Verb::Build, app, overrides),
+        Command::Routes { app, overrides } => (Verb::Routes, app, overrides),
+        Command::Check { app, overrides } => (Verb::Check, app, overrides),
+    }
+}
+
+async fn load(manifest: &Manifest) -> Result<App> {
+    let engine = engine::build(&manifest.settings)?;
+    let loader = Loader::new(engine, manifest.settings.clone())?;
+    loader.load_app(manifest).await
+}
+
+async fn serve(manifest: Manifest) -> Result<()> {
+    let settings = manifest.settings.clone();
+    let engine = engine::build(&settings)?;
+    let loader = Loader::new(engine.clone(), settings.clone())?;
+    let app = loader.load_app(&manifest).await?;
+    let listener = tokio::net::TcpListener::bind(settings.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", settings.listen))?;
+    let address = listener.local_addr()?;
+    for component in &app.components {
+        tracing::info!(
+            component = %component.spec.name,
+            version = component.version(),
+            "serving {} operations",
+            component.info.operations.len()
+        );
+    }
+    tracing::info!("listening on http://{address} (app `{}`)", app.name);
+    let executor = Executor::new(engine, settings.clone());
+    Server::new(app, executor, settings)
+        .serve(listener, shutdown_signal())
+        .await
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => tracing::info!("received SIGINT"),
+        () = terminate => tracing::info!("received SIGTERM"),
+    }
+}
+
+/// The `routes` table, one line per operation, in route order.
+pub fn route_table(app: &App) -> String {
+    let mut rows = vec![[
+        "METHOD".to_owned(),
+        "PATH".to_owned(),
+        "OPERATION".to_owned(),
+        "KIND".to_owned(),
+        "COMPONENT".to_owned(),
+    ]];
+    for (method, template, index) in app.router.routes() {
+        let op = &app.operations[*index];
+        rows.push([
+            method.to_string(),
+            template.raw.clone(),
+            op.id.clone(),
+            op.kind.as_str().to_owned(),
+            app.components[op.component].spec.name.clone(),
+        ]);
+    }
+    let widths: Vec<usize> = (0..5)
+        .map(|col| rows.iter().map(|row| row[col].len()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for row in rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&widths)
+            .map(|(cell, width)| format!("{cell:width$}"))
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}

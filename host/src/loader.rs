@@ -1,0 +1,168 @@
+//! Loading: read a component, compile it (or take it from the cache), pre-instantiate it against
+//! the host's imports, ask it to `describe` itself, and check what it declares.
+
+use crate::app::App;
+use crate::bindings::{async_handler, handler, metadata, types};
+use crate::cache::{self, CompileCache, Origin};
+use crate::capabilities::{self, GuestState};
+use crate::executor::{self, Deadline};
+use crate::manifest::{ComponentSpec, Manifest};
+use crate::settings::Settings;
+use anyhow::{Context, Result, anyhow, bail};
+use std::time::Instant;
+use wasmtime::Engine;
+use wasmtime::component::{InstancePre, Linker};
+
+/// A component ready to serve: compiled, linked, and described.
+pub struct LoadedComponent {
+    /// The manifest entry it was loaded from.
+    pub spec: ComponentSpec,
+    /// SHA-256 of the `.wasm`: the version the logs show.
+    pub digest: String,
+    /// Compiled and linked, ready to instantiate per call.
+    pub pre: InstancePre<GuestState>,
+    /// Present when the component exports `handler` (sync operations).
+    pub handler: Option<handler::GuestIndices>,
+    /// Present when the component exports `async-handler` (async operations).
+    pub async_handler: Option<async_handler::GuestIndices>,
+    /// What `describe` returned.
+    pub info: types::AppInfo,
+}
+
+impl LoadedComponent {
+    /// The first 12 hex digits of the digest, for log lines.
+    pub fn version(&self) -> &str {
+        &self.digest[..12]
+    }
+}
+
+/// Turns manifests into apps. Holds what every load shares: engine, linker, compile cache.
+pub struct Loader {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    cache: CompileCache,
+    settings: Settings,
+}
+
+impl Loader {
+    /// A loader for components run by `engine` under `settings`.
+    pub fn new(engine: Engine, settings: Settings) -> Result<Self> {
+        let linker = capabilities::linker(&engine)?;
+        let cache = CompileCache::new(settings.cache_dir(), &engine);
+        Ok(Self {
+            engine,
+            linker,
+            cache,
+            settings,
+        })
+    }
+
+    /// The engine components are compiled for.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// Loads every component of the manifest and checks the whole app (routes, ids).
+    pub async fn load_app(&self, manifest: &Manifest) -> Result<App> {
+        let mut components = Vec::with_capacity(manifest.components.len());
+        for spec in &manifest.components {
+            components.push(self.load_component(spec).await?);
+        }
+        App::build(manifest.name.clone(), components)
+    }
+
+    /// Loads one component. Errors name the component and its file.
+    pub async fn load_component(&self, spec: &ComponentSpec) -> Result<LoadedComponent> {
+        let context = || format!("component `{}` ({})", spec.name, spec.wasm.display());
+        self.load_component_inner(spec).await.with_context(context)
+    }
+
+    async fn load_component_inner(&self, spec: &ComponentSpec) -> Result<LoadedComponent> {
+        let bytes = tokio::fs::read(&spec.wasm).await.map_err(|err| {
+            anyhow!("cannot read the component file: {err}; has it been built (`fastwasm build`)?")
+        })?;
+        check_header(&bytes)?;
+        let digest = cache::digest(&bytes);
+        let started = Instant::now();
+        let (engine, cache, key) = (self.engine.clone(), self.cache.clone(), digest.clone());
+        // Compiling is seconds of CPU for a large component: keep it off the async workers.
+        let (component, origin) =
+            tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &key))
+                .await?
+                .context("not a valid WebAssembly component")?;
+        match origin {
+            Origin::Compiled => tracing::info!(
+                component = %spec.name, version = &digest[..12],
+                "compiled in {:.2?} and cached", started.elapsed()
+            ),
+            Origin::Cached => tracing::info!(
+                component = %spec.name, version = &digest[..12],
+                "loaded from the compile cache in {:.2?}", started.elapsed()
+            ),
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("the component imports something fastwasm does not provide")?;
+        let metadata = metadata::GuestIndices::new(&pre).map_err(|_| {
+            anyhow!(
+                "it does not export `fastwasm:app/metadata`; build it with a fastwasm guest SDK"
+            )
+        })?;
+        let handler = handler::GuestIndices::new(&pre).ok();
+        let async_handler = async_handler::GuestIndices::new(&pre).ok();
+        if handler.is_none() && async_handler.is_none() {
+            bail!("it exports neither `fastwasm:app/handler` nor `fastwasm:app/async-handler`");
+        }
+        let info = self.describe(spec, &pre, &metadata).await?;
+        Ok(LoadedComponent {
+            spec: spec.clone(),
+            digest,
+            pre,
+            handler,
+            async_handler,
+            info,
+        })
+    }
+
+    async fn describe(
+        &self,
+        spec: &ComponentSpec,
+        pre: &InstancePre<GuestState>,
+        metadata: &metadata::GuestIndices,
+    ) -> Result<types::AppInfo> {
+        let deadline = Deadline::after(self.settings.request_timeout);
+        let call = async {
+            let mut store =
+                executor::new_store(&self.engine, spec, "describe", &self.settings, deadline)?;
+            let instance = pre.instantiate_async(&mut store).await?;
+            let guest = metadata.load(&mut store, &instance)?;
+            guest.call_describe(&mut store).await
+        };
+        match tokio::time::timeout_at(deadline.instant(), call).await {
+            Ok(result) => result
+                .map_err(anyhow::Error::from)
+                .context("`describe` failed"),
+            Err(_) => bail!(
+                "`describe` did not return within {:?}",
+                self.settings.request_timeout
+            ),
+        }
+    }
+}
+
+/// A clear word for the usual mistakes: a core module, or not wasm at all.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    const MAGIC: &[u8] = b"\0asm";
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        bail!("the file is not WebAssembly (no `\\0asm` header)");
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        bail!(
+            "the file is a core wasm module, not a component; build for `wasm32-wasip2` \
+             (or wrap it with `wasm-tools component new`)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,222 @@
+//! `fastwasm.toml`: which components make up an app, how to build them, what they may touch,
+//! and the limits that protect the host.
+
+use crate::settings::Settings;
+use anyhow::{Context, Result, bail};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The manifest file name inside an app folder.
+pub const MANIFEST_FILE: &str = "fastwasm.toml";
+
+/// An app as its manifest describes it, with paths resolved against the app folder.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The app folder.
+    pub root: PathBuf,
+    /// The app's name (the folder name unless `name` is set).
+    pub name: String,
+    /// Host settings: listen address, limits, cache.
+    pub settings: Settings,
+    /// The components, in manifest order.
+    pub components: Vec<ComponentSpec>,
+}
+
+/// One `[[component]]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComponentSpec {
+    /// Unique within the app; tags its logs and errors.
+    pub name: String,
+    /// The compiled component.
+    pub wasm: PathBuf,
+    /// The shell command that builds `wasm`, run in the app folder by `fastwasm build`.
+    pub build: Option<String>,
+    /// Prepended to every route the component declares, e.g. `/v1`.
+    pub prefix: String,
+    /// What the component may reach beyond clocks, random and its log.
+    pub grants: Grants,
+}
+
+/// Capabilities a component gets only when its manifest entry grants them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grants {
+    /// Environment variables visible to the guest.
+    pub env: BTreeMap<String, String>,
+    /// Host directories mounted into the guest: guest path -> host path.
+    pub dirs: BTreeMap<String, PathBuf>,
+    /// Whether mounted directories are writable.
+    pub dirs_writable: bool,
+    /// Outbound TCP/UDP sockets and name lookup.
+    pub network: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    name: Option<String>,
+    #[serde(default)]
+    server: Settings,
+    #[serde(default, rename = "component")]
+    components: Vec<RawComponent>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    name: String,
+    path: PathBuf,
+    build: Option<String>,
+    #[serde(default)]
+    prefix: String,
+    #[serde(default)]
+    env: BTreeMap<String, String>,
+    #[serde(default)]
+    dirs: BTreeMap<String, PathBuf>,
+    #[serde(default)]
+    dirs_writable: bool,
+    #[serde(default)]
+    network: bool,
+}
+
+impl Manifest {
+    /// Reads `<app>/fastwasm.toml`; `app` may also name the manifest file itself.
+    pub fn load(app: &Path) -> Result<Self> {
+        let (root, file) = if app.is_file() {
+            let root = app.parent().unwrap_or(Path::new(".")).to_path_buf();
+            (root, app.to_path_buf())
+        } else {
+            (app.to_path_buf(), app.join(MANIFEST_FILE))
+        };
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read the app manifest {}", file.display()))?;
+        Self::parse(&root, &text).with_context(|| format!("invalid manifest {}", file.display()))
+    }
+
+    /// Parses manifest text for an app rooted at `root`.
+    pub fn parse(root: &Path, text: &str) -> Result<Self> {
+        let raw: RawManifest = toml::from_str(text)?;
+        let name = raw.name.unwrap_or_else(|| {
+            std::fs::canonicalize(root)
+                .ok()
+                .and_then(|path| path.file_name().map(|n| n.to_string_lossy().into_owned()))
+                .unwrap_or_else(|| "app".to_owned())
+        });
+        if raw.components.is_empty() {
+            bail!("the manifest lists no components: add a [[component]] with a name and a path");
+        }
+        let mut components: Vec<ComponentSpec> = Vec::new();
+        for raw in raw.components {
+            if raw.name.is_empty()
+                || !raw
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                bail!(
+                    "component name `{}` must be non-empty and use only letters, digits, `-` and `_`",
+                    raw.name
+                );
+            }
+            if components.iter().any(|c| c.name == raw.name) {
+                bail!("two components are named `{}`", raw.name);
+            }
+            let prefix = normalize_prefix(&raw.prefix)
+                .with_context(|| format!("component `{}`", raw.name))?;
+            let grants = Grants {
+                env: raw.env,
+                dirs: raw
+                    .dirs
+                    .into_iter()
+                    .map(|(guest, host)| (guest, root.join(host)))
+                    .collect(),
+                dirs_writable: raw.dirs_writable,
+                network: raw.network,
+            };
+            components.push(ComponentSpec {
+                wasm: root.join(&raw.path),
+                name: raw.name,
+                build: raw.build,
+                prefix,
+                grants,
+            });
+        }
+        let mut settings = raw.server;
+        if let Some(dir) = &settings.cache_dir {
+            settings.cache_dir = Some(root.join(dir));
+        }
+        settings.validate()?;
+        Ok(Self {
+            root: root.to_path_buf(),
+            name,
+            settings,
+            components,
+        })
+    }
+}
+
+/// `v1/` and `/v1/` both become `/v1`; an empty prefix stays empty.
+fn normalize_prefix(prefix: &str) -> Result<String> {
+    let trimmed = prefix.trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    if trimmed.contains(['{', '}', '?', '#', ' ']) {
+        bail!("prefix `{prefix}` may not contain parameters, `?`, `#` or spaces");
+    }
+    Ok(format!("/{trimmed}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_components_and_resolves_paths() {
+        let manifest = Manifest::parse(
+            Path::new("/apps/shop"),
+            r#"
+                name = "shop"
+
+                [server]
+                listen = "127.0.0.1:9000"
+                sync_workers = 8
+                request_timeout = "2s"
+
+                [[component]]
+                name = "api"
+                path = "target/api.wasm"
+                build = "cargo build"
+                prefix = "v1/"
+                env = { MODE = "test" }
+            "#,
+        )
+        .unwrap();
+        assert_eq!(manifest.name, "shop");
+        assert_eq!(manifest.settings.sync_workers, 8);
+        assert_eq!(
+            manifest.settings.request_timeout,
+            std::time::Duration::from_secs(2)
+        );
+        let api = &manifest.components[0];
+        assert_eq!(api.wasm, PathBuf::from("/apps/shop/target/api.wasm"));
+        assert_eq!(api.prefix, "/v1");
+        assert_eq!(api.grants.env["MODE"], "test");
+        assert!(!api.grants.network);
+    }
+
+    #[test]
+    fn rejects_unknown_keys_duplicates_and_empty_apps() {
+        let err = |text: &str| format!("{:#}", Manifest::parse(Path::new("/a"), text).unwrap_err());
+        assert!(err("").contains("lists no components"));
+        assert!(err("[server]\nsync_wrokers = 3\n").contains("unknown field `sync_wrokers`"));
+        let twice =
+            "[[component]]\nname='a'\npath='a.wasm'\n[[component]]\nname='a'\npath='b.wasm'\n";
+        assert!(err(twice).contains("two components are named `a`"));
+        assert!(err("[[component]]\nname='a b'\npath='a.wasm'\n").contains("component name"));
+        assert!(
+            err("[server]\nsync_workers = 0\n[[component]]\nname='a'\npath='a.wasm'\n")
+                .contains("sync_workers")
+        );
+    }
+}

@@ -1,0 +1,648 @@
+//! Host-side validation of path, query, header and cookie parameters against the schemas an
+//! operation declares. Values are coerced from strings as FastAPI (pydantic) does, and failures
+//! answer 422 in FastAPI's shape without calling the guest:
+//! `{"detail":[{"type":"int_parsing","loc":["path","item_id"],"msg":"…","input":"abc"}]}`.
+
+use hyper::HeaderMap;
+use regex::Regex;
+use serde::Serialize;
+use serde_json::{Map, Number, Value, json};
+use std::cmp::Ordering;
+
+/// Where a parameter is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Location {
+    /// A `{name}` path segment.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+    /// A cookie in the `Cookie` header.
+    Cookie,
+}
+
+impl Location {
+    /// The first element of an error's `loc`, and OpenAPI's `in`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Cookie => "cookie",
+        }
+    }
+}
+
+/// A declared parameter, checked at load.
+#[derive(Debug, Clone)]
+pub struct ParamRule {
+    /// The name the guest reads it by.
+    pub name: String,
+    /// The name in the request (lowercase for headers).
+    pub wire: String,
+    /// Where it is read from.
+    pub location: Location,
+    /// Whether a missing value is a 422.
+    pub required: bool,
+    /// The value passed when it is absent.
+    pub default: Option<Value>,
+    /// The checked schema values are coerced against.
+    pub schema: ValueSchema,
+    /// The declared schema, as the guest wrote it (for OpenAPI and `routes`).
+    pub schema_json: Value,
+    /// Human description, for documentation.
+    pub description: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+enum Kind {
+    Integer,
+    Number,
+    Boolean,
+    String,
+    Array(Box<ValueSchema>),
+    Any,
+}
+
+/// The part of JSON Schema that parameters use: a type, bounds, lengths, a pattern, an enum.
+#[derive(Debug, Clone)]
+pub struct ValueSchema {
+    kind: Kind,
+    minimum: Option<Number>,
+    exclusive_minimum: Option<Number>,
+    maximum: Option<Number>,
+    exclusive_maximum: Option<Number>,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<(String, Regex)>,
+    choices: Option<Vec<Value>>,
+}
+
+impl ValueSchema {
+    /// Reads a declared schema; an unsupported or malformed one is a load error.
+    pub fn from_json(schema: &Value) -> Result<Self, String> {
+        let object = schema
+            .as_object()
+            .ok_or_else(|| format!("schema must be a JSON object, got {schema}"))?;
+        let kind = match object.get("type").and_then(Value::as_str) {
+            Some("integer") => Kind::Integer,
+            Some("number") => Kind::Number,
+            Some("boolean") => Kind::Boolean,
+            Some("string") => Kind::String,
+            Some("array") => {
+                let items = object.get("items").unwrap_or(&Value::Null);
+                let items = if items.is_null() {
+                    Self::any()
+                } else {
+                    Self::from_json(items)?
+                };
+                Kind::Array(Box::new(items))
+            }
+            None => Kind::Any,
+            Some(other) => return Err(format!("unsupported parameter type `{other}`")),
+        };
+        let number = |key: &str| -> Result<Option<Number>, String> {
+            match object.get(key) {
+                None => Ok(None),
+                Some(Value::Number(n)) => Ok(Some(n.clone())),
+                Some(other) => Err(format!("`{key}` must be a number, got {other}")),
+            }
+        };
+        let length = |key: &str| -> Result<Option<u64>, String> {
+            match object.get(key) {
+                None => Ok(None),
+                Some(value) => value
+                    .as_u64()
+                    .map(Some)
+                    .ok_or_else(|| format!("`{key}` must be a non-negative integer")),
+            }
+        };
+        let pattern = match object.get("pattern") {
+            None => None,
+            Some(Value::String(pattern)) => Some((
+                pattern.clone(),
+                Regex::new(pattern).map_err(|err| format!("invalid pattern `{pattern}`: {err}"))?,
+            )),
+            Some(other) => return Err(format!("`pattern` must be a string, got {other}")),
+        };
+        let choices = match object.get("enum") {
+            None => None,
+            Some(Value::Array(values)) if !values.is_empty() => Some(values.clone()),
+            Some(other) => return Err(format!("`enum` must be a non-empty array, got {other}")),
+        };
+        Ok(Self {
+            kind,
+            minimum: number("minimum")?,
+            exclusive_minimum: number("exclusiveMinimum")?,
+            maximum: number("maximum")?,
+            exclusive_maximum: number("exclusiveMaximum")?,
+            min_length: length("minLength")?,
+            max_length: length("maxLength")?,
+            pattern,
+            choices,
+        })
+    }
+
+    fn any() -> Self {
+        Self {
+            kind: Kind::Any,
+            minimum: None,
+            exclusive_minimum: None,
+            maximum: None,
+            exclusive_maximum: None,
+            min_length: None,
+            max_length: None,
+            pattern: None,
+            choices: None,
+        }
+    }
+
+    /// Whether values come as several (`?tag=a&tag=b`).
+    pub fn is_array(&self) -> bool {
+        matches!(self.kind, Kind::Array(_))
+    }
+
+    /// Coerces one raw string to a JSON value of this schema.
+    fn coerce(&self, raw: &str) -> Result<Value, Failure> {
+        let value = match &self.kind {
+            Kind::Integer => parse_integer(raw).ok_or_else(|| {
+                Failure::new(
+                    "int_parsing",
+                    "Input should be a valid integer, unable to parse string as an integer",
+                )
+            })?,
+            Kind::Number => raw
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .filter(|n| n.is_finite())
+                .and_then(Number::from_f64)
+                .map(Value::Number)
+                .ok_or_else(|| {
+                    Failure::new(
+                        "float_parsing",
+                        "Input should be a valid number, unable to parse string as a number",
+                    )
+                })?,
+            Kind::Boolean => parse_bool(raw).map(Value::Bool).ok_or_else(|| {
+                Failure::new(
+                    "bool_parsing",
+                    "Input should be a valid boolean, unable to interpret input",
+                )
+            })?,
+            Kind::String | Kind::Any | Kind::Array(_) => Value::String(raw.to_owned()),
+        };
+        self.check(&value, raw)?;
+        Ok(value)
+    }
+
+    fn check(&self, value: &Value, raw: &str) -> Result<(), Failure> {
+        if let Some(choices) = &self.choices {
+            if !choices
+                .iter()
+                .any(|choice| choice_matches(choice, value, raw))
+            {
+                let expected = quote_choices(choices);
+                return Err(Failure::new("enum", &format!("Input should be {expected}"))
+                    .ctx(json!({ "expected": expected })));
+            }
+        }
+        if let Value::Number(n) = value {
+            let checks: [(&Option<Number>, fn(Ordering) -> bool, &str, &str, &str); 4] = [
+                (
+                    &self.exclusive_minimum,
+                    Ordering::is_gt,
+                    "greater_than",
+                    "gt",
+                    "greater than",
+                ),
+                (
+                    &self.minimum,
+                    Ordering::is_ge,
+                    "greater_than_equal",
+                    "ge",
+                    "greater than or equal to",
+                ),
+                (
+                    &self.exclusive_maximum,
+                    Ordering::is_lt,
+                    "less_than",
+                    "lt",
+                    "less than",
+                ),
+                (
+                    &self.maximum,
+                    Ordering::is_le,
+                    "less_than_equal",
+                    "le",
+                    "less than or equal to",
+                ),
+            ];
+            for (bound, holds, kind, key, words) in checks {
+                if let Some(bound) = bound {
+                    if !compare(n, bound).is_some_and(holds) {
+                        return Err(Failure::new(
+                            kind,
+                            &format!("Input should be {words} {bound}"),
+                        )
+                        .ctx(json!({ key: bound })));
+                    }
+                }
+            }
+        }
+        if let Value::String(s) = value {
+            let length = s.chars().count() as u64;
+            if let Some(min) = self.min_length.filter(|min| length < *min) {
+                return Err(Failure::new(
+                    "string_too_short",
+                    &format!("String should have at least {min} character{}", plural(min)),
+                )
+                .ctx(json!({ "min_length": min })));
+            }
+            if let Some(max) = self.max_length.filter(|max| length > *max) {
+                return Err(Failure::new(
+                    "string_too_long",
+                    &format!("String should have at most {max} character{}", plural(max)),
+                )
+                .ctx(json!({ "max_length": max })));
+            }
+            if let Some((source, regex)) = &self.pattern {
+                if !regex.is_match(s) {
+                    return Err(Failure::new(
+                        "string_pattern_mismatch",
+                        &format!("String should match pattern '{source}'"),
+                    )
+                    .ctx(json!({ "pattern": source })));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn plural(n: u64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Integers compare exactly (u64 bounds exceed f64 precision); anything else as f64.
+fn compare(value: &Number, bound: &Number) -> Option<Ordering> {
+    let as_int = |n: &Number| {
+        n.as_i64()
+            .map(i128::from)
+            .or_else(|| n.as_u64().map(i128::from))
+    };
+    match (as_int(value), as_int(bound)) {
+        (Some(v), Some(b)) => Some(v.cmp(&b)),
+        _ => value.as_f64()?.partial_cmp(&bound.as_f64()?),
+    }
+}
+
+fn parse_integer(raw: &str) -> Option<Value> {
+    let raw = raw.trim();
+    let digits = raw.strip_prefix('+').unwrap_or(raw);
+    if let Ok(n) = digits.parse::<i64>() {
+        return Some(Value::from(n));
+    }
+    digits.parse::<u64>().ok().map(Value::from)
+}
+
+/// pydantic's lax booleans.
+fn parse_bool(raw: &str) -> Option<bool> {
+    match raw.trim().to_ascii_lowercase().as_str() {
+        "1" | "on" | "t" | "true" | "y" | "yes" => Some(true),
+        "0" | "off" | "f" | "false" | "n" | "no" => Some(false),
+        _ => None,
+    }
+}
+
+fn choice_matches(choice: &Value, value: &Value, raw: &str) -> bool {
+    match choice {
+        Value::String(s) => s == raw,
+        other => other == value,
+    }
+}
+
+/// `'a', 'b' or 'c'`, as pydantic lists enum members.
+fn quote_choices(choices: &[Value]) -> String {
+    let quoted: Vec<String> = choices
+        .iter()
+        .map(|choice| match choice {
+            Value::String(s) => format!("'{s}'"),
+            other => other.to_string(),
+        })
+        .collect();
+    match quoted.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => quoted.join(""),
+    }
+}
+
+struct Failure {
+    kind: &'static str,
+    msg: String,
+    ctx: Option<Value>,
+}
+
+impl Failure {
+    fn new(kind: &'static str, msg: &str) -> Self {
+        Self {
+            kind,
+            msg: msg.to_owned(),
+            ctx: None,
+        }
+    }
+
+    fn ctx(mut self, ctx: Value) -> Self {
+        self.ctx = Some(ctx);
+        self
+    }
+}
+
+/// One entry of a 422's `detail` list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ValidationError {
+    /// The error type, e.g. `int_parsing`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Where: location, then name (and list index).
+    pub loc: Vec<Value>,
+    /// The message FastAPI gives.
+    pub msg: String,
+    /// The offending value, `null` when missing.
+    pub input: Value,
+    /// Constraint values, e.g. `{"ge": 1}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ctx: Option<Value>,
+}
+
+/// The parts of a request parameters are read from.
+#[derive(Debug)]
+pub struct RequestParts<'a> {
+    /// Matched path parameters by name.
+    pub path_params: &'a [(&'a str, String)],
+    /// The raw query string.
+    pub query: &'a str,
+    /// The request headers.
+    pub headers: &'a HeaderMap,
+}
+
+/// Validates every declared parameter, collecting all errors as FastAPI does. On success,
+/// returns each present (or defaulted) parameter as (name, JSON text) for the guest.
+pub fn params(
+    rules: &[ParamRule],
+    parts: &RequestParts<'_>,
+) -> Result<Vec<(String, String)>, Vec<ValidationError>> {
+    let query: Vec<(String, String)> = form_urlencoded::parse(parts.query.as_bytes())
+        .into_owned()
+        .collect();
+    let cookies = cookies(parts.headers);
+    let mut values = Vec::with_capacity(rules.len());
+    let mut errors = Vec::new();
+    for rule in rules {
+        let raw: Vec<&str> = match rule.location {
+            Location::Path => parts
+                .path_params
+                .iter()
+                .filter(|(name, _)| *name == rule.name)
+                .map(|(_, value)| value.as_str())
+                .collect(),
+            Location::Query => query
+                .iter()
+                .filter(|(key, _)| *key == rule.wire)
+                .map(|(_, value)| value.as_str())
+                .collect(),
+            Location::Header => parts
+                .headers
+                .get_all(rule.wire.as_str())
+                .iter()
+                .filter_map(|value| value.to_str().ok())
+                .collect(),
+            Location::Cookie => cookies
+                .iter()
+                .filter(|(key, _)| *key == rule.wire)
+                .map(|(_, value)| *value)
+                .collect(),
+        };
+        let loc = || vec![json!(rule.location.as_str()), json!(rule.wire)];
+        if raw.is_empty() {
+            if let Some(default) = &rule.default {
+                values.push((rule.name.clone(), default.to_string()));
+            } else if rule.required {
+                errors.push(ValidationError {
+                    kind: "missing".into(),
+                    loc: loc(),
+                    msg: "Field required".into(),
+                    input: Value::Null,
+                    ctx: None,
+                });
+            }
+            continue;
+        }
+        let coerced = match &rule.schema.kind {
+            Kind::Array(items) => {
+                let mut list = Vec::with_capacity(raw.len());
+                for (index, item) in raw.iter().enumerate() {
+                    match items.coerce(item) {
+                        Ok(value) => list.push(value),
+                        Err(failure) => {
+                            let mut loc = loc();
+                            loc.push(json!(index));
+                            errors.push(failure.into_error(loc, item));
+                        }
+                    }
+                }
+                Value::Array(list)
+            }
+            // A repeated scalar takes the last value, as Starlette's query params do.
+            _ => match rule.schema.coerce(raw[raw.len() - 1]) {
+                Ok(value) => value,
+                Err(failure) => {
+                    errors.push(failure.into_error(loc(), raw[raw.len() - 1]));
+                    continue;
+                }
+            },
+        };
+        values.push((rule.name.clone(), coerced.to_string()));
+    }
+    if errors.is_empty() {
+        Ok(values)
+    } else {
+        Err(errors)
+    }
+}
+
+impl Failure {
+    fn into_error(self, loc: Vec<Value>, input: &str) -> ValidationError {
+        ValidationError {
+            kind: self.kind.into(),
+            loc,
+            msg: self.msg,
+            input: Value::String(input.to_owned()),
+            ctx: self.ctx,
+        }
+    }
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
+    headers
+        .get_all(hyper::header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .map(|(key, value)| (key.trim(), value.trim().trim_matches('"')))
+        .collect()
+}
+
+/// The body of a 422 response.
+pub fn detail(errors: &[ValidationError]) -> Value {
+    let mut body = Map::new();
+    body.insert("detail".into(), json!(errors));
+    Value::Object(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str, location: Location, required: bool, schema: Value) -> ParamRule {
+        ParamRule {
+            name: name.into(),
+            wire: name.into(),
+            location,
+            required,
+            default: schema.get("default").cloned(),
+            schema: ValueSchema::from_json(&schema).unwrap(),
+            schema_json: schema,
+            description: None,
+        }
+    }
+
+    fn run(
+        rules: &[ParamRule],
+        path: &[(&str, String)],
+        query: &str,
+    ) -> Result<Vec<(String, String)>, Value> {
+        let headers = HeaderMap::new();
+        let parts = RequestParts {
+            path_params: path,
+            query,
+            headers: &headers,
+        };
+        params(rules, &parts).map_err(|errors| detail(&errors))
+    }
+
+    #[test]
+    fn coerces_valid_values_and_applies_defaults() {
+        let rules = [
+            rule(
+                "item_id",
+                Location::Path,
+                true,
+                json!({"type": "integer", "minimum": 0}),
+            ),
+            rule("q", Location::Query, false, json!({"type": "string"})),
+            rule(
+                "limit",
+                Location::Query,
+                false,
+                json!({"type": "integer", "default": 10}),
+            ),
+            rule("flag", Location::Query, false, json!({"type": "boolean"})),
+            rule(
+                "tag",
+                Location::Query,
+                false,
+                json!({"type": "array", "items": {"type": "string"}}),
+            ),
+        ];
+        let values = run(
+            &rules,
+            &[("item_id", "42".into())],
+            "q=a+b&flag=yes&tag=x&tag=y",
+        )
+        .unwrap();
+        assert_eq!(
+            values,
+            vec![
+                ("item_id".into(), "42".into()),
+                ("q".into(), "\"a b\"".into()),
+                ("limit".into(), "10".into()),
+                ("flag".into(), "true".into()),
+                ("tag".into(), "[\"x\",\"y\"]".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn reports_every_error_in_fastapi_shape() {
+        let rules = [
+            rule("item_id", Location::Path, true, json!({"type": "integer"})),
+            rule(
+                "q",
+                Location::Query,
+                true,
+                json!({"type": "string", "minLength": 3}),
+            ),
+            rule(
+                "size",
+                Location::Query,
+                true,
+                json!({"type": "integer", "maximum": 100}),
+            ),
+            rule("needed", Location::Query, true, json!({"type": "string"})),
+        ];
+        let detail = run(&rules, &[("item_id", "foo".into())], "q=ab&size=101").unwrap_err();
+        assert_eq!(
+            detail,
+            json!({"detail": [
+                {"type": "int_parsing", "loc": ["path", "item_id"],
+                 "msg": "Input should be a valid integer, unable to parse string as an integer", "input": "foo"},
+                {"type": "string_too_short", "loc": ["query", "q"],
+                 "msg": "String should have at least 3 characters", "input": "ab", "ctx": {"min_length": 3}},
+                {"type": "less_than_equal", "loc": ["query", "size"],
+                 "msg": "Input should be less than or equal to 100", "input": "101", "ctx": {"le": 100}},
+                {"type": "missing", "loc": ["query", "needed"], "msg": "Field required", "input": null},
+            ]})
+        );
+    }
+
+    #[test]
+    fn checks_u64_bounds_exactly_enums_and_patterns() {
+        let big = rule(
+            "n",
+            Location::Query,
+            true,
+            json!({"type": "integer", "minimum": 0, "maximum": u64::MAX}),
+        );
+        assert!(run(std::slice::from_ref(&big), &[], "n=18446744073709551615").is_ok());
+        assert!(run(std::slice::from_ref(&big), &[], "n=-1").is_err());
+        let color = rule(
+            "c",
+            Location::Query,
+            true,
+            json!({"type": "string", "enum": ["red", "green", "blue"]}),
+        );
+        let detail = run(&[color], &[], "c=pink").unwrap_err();
+        assert_eq!(
+            detail["detail"][0]["msg"],
+            "Input should be 'red', 'green' or 'blue'"
+        );
+        let code = rule(
+            "code",
+            Location::Query,
+            true,
+            json!({"type": "string", "pattern": "^[a-z]+$"}),
+        );
+        let detail = run(&[code], &[], "code=AB").unwrap_err();
+        assert_eq!(detail["detail"][0]["type"], "string_pattern_mismatch");
+    }
+
+    #[test]
+    fn rejects_bad_schemas_at_load() {
+        assert!(ValueSchema::from_json(&json!({"type": "object"})).is_err());
+        assert!(ValueSchema::from_json(&json!({"type": "string", "pattern": "("})).is_err());
+        assert!(ValueSchema::from_json(&json!("integer")).is_err());
+    }
+}
