@@ -228,7 +228,7 @@ async fn serve(manifest: Manifest) -> Result<()> {
     for component in &app.components {
         tracing::info!(
             component = %component.spec.name,
-            version = component.version(),
+            version = %component.version(),
             "serving {} operations",
             component.info.operations.len()
         );

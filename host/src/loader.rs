@@ -92,11 +92,11 @@ impl Loader {
                 .context("not a valid WebAssembly component")?;
         match origin {
             Origin::Compiled => tracing::info!(
-                component = %spec.name, version = &digest[..12],
+                component = %spec.name, version = %&digest[..12],
                 "compiled in {:.2?} and cached", started.elapsed()
             ),
             Origin::Cached => tracing::info!(
-                component = %spec.name, version = &digest[..12],
+                component = %spec.name, version = %&digest[..12],
                 "loaded from the compile cache in {:.2?}", started.elapsed()
             ),
         }

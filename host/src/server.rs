@@ -134,8 +134,8 @@ impl Server {
         tracing::info!(
             target: "access",
             %peer,
-            operation = served.operation.as_deref().unwrap_or("-"),
-            component = served.component.as_deref().unwrap_or("-"),
+            operation = %served.operation.as_deref().unwrap_or("-"),
+            component = %served.component.as_deref().unwrap_or("-"),
             "{method} {path} {} {:.2?}",
             response.status().as_u16(),
             started.elapsed(),
@@ -213,7 +213,7 @@ impl Server {
             .await
         {
             Ok(answer) => respond::from_answer(answer).unwrap_or_else(|reason| {
-                tracing::error!(component = %name, version, operation = %op.id,
+                tracing::error!(component = %name, %version, operation = %op.id,
                     "malformed response from the guest: {reason}");
                 respond::status(StatusCode::INTERNAL_SERVER_ERROR)
             }),
@@ -222,13 +222,15 @@ impl Server {
                 respond::status(StatusCode::SERVICE_UNAVAILABLE)
             }
             Err(CallError::Timeout) => {
-                tracing::warn!(component = %name, version, operation = %op.id,
+                tracing::warn!(component = %name, %version, operation = %op.id,
                     "timed out after {:?}", self.settings.request_timeout);
                 respond::status(StatusCode::GATEWAY_TIMEOUT)
             }
             Err(CallError::Guest(err)) => {
-                tracing::error!(component = %name, version, operation = %op.id,
-                    "guest failed: {err:?}");
+                // One line with the cause for operators; the wasm backtrace at debug level.
+                tracing::error!(component = %name, %version, operation = %op.id,
+                    "guest failed: {}", err.root_cause());
+                tracing::debug!(component = %name, operation = %op.id, "guest failure report: {err:?}");
                 respond::status(StatusCode::INTERNAL_SERVER_ERROR)
             }
         }

@@ -198,88 +198,88 @@ impl ValueSchema {
     }
 
     fn check(&self, value: &Value, raw: &str) -> Result<(), Failure> {
-        if let Some(choices) = &self.choices {
-            if !choices
+        if let Some(choices) = &self.choices
+            && !choices
                 .iter()
                 .any(|choice| choice_matches(choice, value, raw))
-            {
-                let expected = quote_choices(choices);
-                return Err(Failure::new("enum", &format!("Input should be {expected}"))
-                    .ctx(json!({ "expected": expected })));
-            }
+        {
+            let expected = quote_choices(choices);
+            return Err(Failure::new("enum", &format!("Input should be {expected}"))
+                .ctx(json!({ "expected": expected })));
         }
         if let Value::Number(n) = value {
-            let checks: [(&Option<Number>, fn(Ordering) -> bool, &str, &str, &str); 4] = [
-                (
-                    &self.exclusive_minimum,
-                    Ordering::is_gt,
-                    "greater_than",
-                    "gt",
-                    "greater than",
-                ),
-                (
-                    &self.minimum,
-                    Ordering::is_ge,
-                    "greater_than_equal",
-                    "ge",
-                    "greater than or equal to",
-                ),
-                (
-                    &self.exclusive_maximum,
-                    Ordering::is_lt,
-                    "less_than",
-                    "lt",
-                    "less than",
-                ),
-                (
-                    &self.maximum,
-                    Ordering::is_le,
-                    "less_than_equal",
-                    "le",
-                    "less than or equal to",
-                ),
+            let bounds = [
+                (&self.exclusive_minimum, &GREATER_THAN),
+                (&self.minimum, &GREATER_THAN_EQUAL),
+                (&self.exclusive_maximum, &LESS_THAN),
+                (&self.maximum, &LESS_THAN_EQUAL),
             ];
-            for (bound, holds, kind, key, words) in checks {
-                if let Some(bound) = bound {
-                    if !compare(n, bound).is_some_and(holds) {
-                        return Err(Failure::new(
-                            kind,
-                            &format!("Input should be {words} {bound}"),
-                        )
-                        .ctx(json!({ key: bound })));
-                    }
+            for (bound, check) in bounds {
+                if let Some(bound) = bound
+                    && !compare(n, bound).is_some_and(check.holds)
+                {
+                    let msg = format!("Input should be {} {bound}", check.words);
+                    return Err(Failure::new(check.kind, &msg).ctx(json!({ check.key: bound })));
                 }
             }
         }
         if let Value::String(s) = value {
             let length = s.chars().count() as u64;
             if let Some(min) = self.min_length.filter(|min| length < *min) {
-                return Err(Failure::new(
-                    "string_too_short",
-                    &format!("String should have at least {min} character{}", plural(min)),
-                )
-                .ctx(json!({ "min_length": min })));
+                let msg = format!("String should have at least {min} character{}", plural(min));
+                return Err(
+                    Failure::new("string_too_short", &msg).ctx(json!({ "min_length": min }))
+                );
             }
             if let Some(max) = self.max_length.filter(|max| length > *max) {
-                return Err(Failure::new(
-                    "string_too_long",
-                    &format!("String should have at most {max} character{}", plural(max)),
-                )
-                .ctx(json!({ "max_length": max })));
+                let msg = format!("String should have at most {max} character{}", plural(max));
+                return Err(Failure::new("string_too_long", &msg).ctx(json!({ "max_length": max })));
             }
-            if let Some((source, regex)) = &self.pattern {
-                if !regex.is_match(s) {
-                    return Err(Failure::new(
-                        "string_pattern_mismatch",
-                        &format!("String should match pattern '{source}'"),
-                    )
-                    .ctx(json!({ "pattern": source })));
-                }
+            if let Some((source, regex)) = &self.pattern
+                && !regex.is_match(s)
+            {
+                let msg = format!("String should match pattern '{source}'");
+                return Err(
+                    Failure::new("string_pattern_mismatch", &msg).ctx(json!({ "pattern": source }))
+                );
             }
         }
         Ok(())
     }
 }
+
+/// A numeric bound as pydantic reports it: error type, `ctx` key and wording.
+struct BoundCheck {
+    holds: fn(Ordering) -> bool,
+    kind: &'static str,
+    key: &'static str,
+    words: &'static str,
+}
+
+const GREATER_THAN: BoundCheck = BoundCheck {
+    holds: Ordering::is_gt,
+    kind: "greater_than",
+    key: "gt",
+    words: "greater than",
+};
+const GREATER_THAN_EQUAL: BoundCheck = BoundCheck {
+    holds: Ordering::is_ge,
+    kind: "greater_than_equal",
+    key: "ge",
+    words: "greater than or equal to",
+};
+const LESS_THAN: BoundCheck = BoundCheck {
+    holds: Ordering::is_lt,
+    kind: "less_than",
+    key: "lt",
+    words: "less than",
+};
+const LESS_THAN_EQUAL: BoundCheck = BoundCheck {
+    holds: Ordering::is_le,
+    kind: "less_than_equal",
+    key: "le",
+    words: "less than or equal to",
+};
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }

@@ -29,7 +29,7 @@ macro_rules! integer_params {
         }
     )*};
 }
-integer_params!(i8, i16, i32, i64, u8, u16, u32, u64);
+integer_params!(i8, i16, i32, i64, isize, u8, u16, u32, u64, usize);
 
 impl ParamType for f32 {
     fn schema() -> Value {

@@ -10,22 +10,22 @@ impl types::Host for GuestState {}
 impl host::Host for GuestState {
     fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
         let tag = &self.tag;
-        let (component, operation) = (&*tag.component, &*tag.operation);
+        let (component, operation) = (&tag.component, &tag.operation);
         match level {
             types::LogLevel::Trace => {
-                tracing::trace!(target: "guest", component, operation, "{message}")
+                tracing::trace!(target: "guest", %component, %operation, "{message}")
             }
             types::LogLevel::Debug => {
-                tracing::debug!(target: "guest", component, operation, "{message}")
+                tracing::debug!(target: "guest", %component, %operation, "{message}")
             }
             types::LogLevel::Info => {
-                tracing::info!(target: "guest", component, operation, "{message}")
+                tracing::info!(target: "guest", %component, %operation, "{message}")
             }
             types::LogLevel::Warn => {
-                tracing::warn!(target: "guest", component, operation, "{message}")
+                tracing::warn!(target: "guest", %component, %operation, "{message}")
             }
             types::LogLevel::Error => {
-                tracing::error!(target: "guest", component, operation, "{message}")
+                tracing::error!(target: "guest", %component, %operation, "{message}")
             }
         }
         Ok(())
@@ -33,14 +33,9 @@ impl host::Host for GuestState {
 }
 
 impl<T: Send> host::HostWithStore<T> for HasSelf<GuestState> {
-    fn sleep(
-        _accessor: &Accessor<T, Self>,
-        millis: u64,
-    ) -> impl Future<Output = wasmtime::Result<()>> + Send {
+    async fn sleep(_accessor: &Accessor<T, Self>, millis: u64) -> wasmtime::Result<()> {
         // The request deadline bounds the wait: the executor drops this future when it passes.
-        async move {
-            tokio::time::sleep(Duration::from_millis(millis)).await;
-            Ok(())
-        }
+        tokio::time::sleep(Duration::from_millis(millis)).await;
+        Ok(())
     }
 }

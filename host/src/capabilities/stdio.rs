@@ -87,12 +87,15 @@ impl LineWriter {
     fn emit(&self, line: &[u8]) {
         let line = String::from_utf8_lossy(line);
         let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            return;
+        }
         let tag = &self.log.tag;
-        let (component, operation) = (&*tag.component, &*tag.operation);
+        let (component, operation) = (&tag.component, &tag.operation);
         match self.log.stream {
-            Stream::Stdout => tracing::info!(target: "guest", component, operation, "{line}"),
+            Stream::Stdout => tracing::info!(target: "guest", %component, %operation, "{line}"),
             Stream::Stderr => {
-                tracing::warn!(target: "guest", component, operation, stream = "stderr", "{line}")
+                tracing::warn!(target: "guest", %component, %operation, stream = "stderr", "{line}")
             }
         }
     }

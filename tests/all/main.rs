@@ -1,0 +1,8 @@
+//! fastwasm's end-to-end suite: the real binary, real sockets, real components.
+
+mod concurrency;
+mod faults;
+mod hello;
+mod lifecycle;
+mod load_errors;
+mod support;

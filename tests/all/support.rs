@@ -1,0 +1,179 @@
+//! Running the real `fastwasm` binary against an app written to a temporary folder.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_fastwasm");
+
+/// A compile cache shared by every test of a run, so each component compiles once.
+pub fn shared_cache() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fastwasm-cache")
+}
+
+/// An app folder with a `fastwasm.toml` listing `(name, wasm path, prefix)` components.
+pub fn app(components: &[(&str, &str, &str)], server: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = format!("name = \"test-app\"\n\n[server]\n{server}\n");
+    for (name, wasm, prefix) in components {
+        manifest.push_str(&format!(
+            "\n[[component]]\nname = \"{name}\"\npath = {wasm:?}\nprefix = \"{prefix}\"\n"
+        ));
+    }
+    std::fs::write(dir.path().join("fastwasm.toml"), manifest).unwrap();
+    dir
+}
+
+/// A running `fastwasm serve`.
+pub struct Server {
+    child: Child,
+    pub addr: SocketAddr,
+    logs: Arc<Mutex<Vec<String>>>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Server {
+    /// Serves `components` with extra `serve` flags.
+    pub fn start(components: &[(&str, &str, &str)], flags: &[&str]) -> Self {
+        let dir = app(components, "");
+        let mut server = Self::start_at(dir.path(), flags, &shared_cache());
+        server._dir = Some(dir);
+        server
+    }
+
+    /// Serves the app in `dir` with its compile cache in `cache`.
+    pub fn start_at(dir: &Path, flags: &[&str], cache: &Path) -> Self {
+        let mut child = Command::new(BIN)
+            .arg("serve")
+            .arg(dir)
+            .args(["--listen", "127.0.0.1:0", "--cache-dir"])
+            .arg(cache)
+            .args(flags)
+            .env("RUST_LOG", "info")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start fastwasm");
+        let logs = Arc::new(Mutex::new(Vec::new()));
+        let (tx, rx) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        let sink = logs.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(rest) = line.split("listening on http://").nth(1) {
+                    let addr = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(addr.parse::<SocketAddr>().ok());
+                }
+                sink.lock().unwrap().push(line);
+            }
+            let _ = tx.send(None);
+        });
+        let addr = rx.recv_timeout(Duration::from_secs(120)).ok().flatten();
+        let Some(addr) = addr else {
+            let _ = child.kill();
+            std::thread::sleep(Duration::from_millis(100));
+            panic!(
+                "fastwasm did not start listening; its log:\n{}",
+                logs.lock().unwrap().join("\n")
+            );
+        };
+        Self {
+            child,
+            addr,
+            logs,
+            _dir: None,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// Every log line so far.
+    pub fn logs(&self) -> String {
+        self.logs.lock().unwrap().join("\n")
+    }
+
+    /// Waits up to `timeout` for a log line containing every one of `needles`.
+    pub fn wait_for_log(&self, needles: &[&str], timeout: Duration) -> Option<String> {
+        let start = Instant::now();
+        loop {
+            let found = self
+                .logs
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|line| needles.iter().all(|n| line.contains(n)))
+                .cloned();
+            if found.is_some() || start.elapsed() > timeout {
+                return found;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "fastwasm did not exit"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `fastwasm` to completion.
+pub fn run(args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .output()
+        .expect("cannot run fastwasm")
+}
+
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+/// GET `url`, returning status, headers and body text.
+pub async fn get(url: impl reqwest::IntoUrl) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = client().get(url).send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
+
+/// GET `url`, returning status and JSON body.
+pub async fn get_json(url: impl reqwest::IntoUrl) -> (u16, serde_json::Value) {
+    let url = url.into_url().unwrap();
+    let (status, _, body) = get(url.clone()).await;
+    let json = serde_json::from_str(&body)
+        .unwrap_or_else(|err| panic!("{url}: body is not JSON ({err}): {body}"));
+    (status, json)
+}

@@ -1,0 +1,63 @@
+//! Builds every guest the integration tests use, in one cargo invocation for `wasm32-wasip2`,
+//! and writes their paths as constants. A separate target folder keeps this nested cargo from
+//! waiting on the lock of the build that runs it.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// (constant name, package) for each guest.
+const GUESTS: [(&str, &str); 4] = [
+    ("HELLO", "hello"),
+    ("BURGERS", "burgers"),
+    ("FAULTS", "faults"),
+    ("CONFLICT", "conflict"),
+];
+
+fn main() {
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
+    let root = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").unwrap()).join("../..");
+    for watched in ["wit", "guest-sdk/rust", "examples", "tests/guests"] {
+        println!("cargo:rerun-if-changed={}", root.join(watched).display());
+    }
+    let target_dir = out_dir.join("guests");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = Command::new(cargo);
+    build
+        .current_dir(&root)
+        .args([
+            "build",
+            "--release",
+            "--target",
+            "wasm32-wasip2",
+            "--target-dir",
+        ])
+        .arg(&target_dir)
+        // Flags and wrappers meant for the outer build (coverage, sanitizers, clippy) do not
+        // apply to building the guests; clippy lints them natively as workspace members.
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .env_remove("RUSTFLAGS")
+        .env_remove("RUSTC_WORKSPACE_WRAPPER")
+        .env_remove("CLIPPY_ARGS");
+    for (_, package) in GUESTS {
+        build.args(["-p", package]);
+    }
+    let status = build
+        .status()
+        .expect("cannot run cargo to build the test guests");
+    if !status.success() {
+        panic!(
+            "building the test guests failed; if the wasm target is missing, install it with \
+             `rustup target add wasm32-wasip2`"
+        );
+    }
+    let mut constants = String::new();
+    for (name, package) in GUESTS {
+        let wasm = target_dir.join(format!("wasm32-wasip2/release/{package}.wasm"));
+        assert!(wasm.exists(), "{} was not built", wasm.display());
+        constants.push_str(&format!(
+            "/// The `{package}` guest component.\npub const {name}: &str = {:?};\n",
+            wasm.display().to_string()
+        ));
+    }
+    std::fs::write(out_dir.join("artifacts.rs"), constants).unwrap();
+}
