@@ -6,15 +6,14 @@ pub use serde_json;
 
 use crate::__bindings::fastwasm::app::types as wit;
 use crate::error::HttpError;
-use crate::response::IntoResponse;
+use crate::response::Response;
 
 /// Turns a handler's outcome into what the WIT export returns, applying the declared status.
 pub fn finish(
-    outcome: Result<impl IntoResponse, HttpError>,
+    outcome: Result<Response, HttpError>,
     default_status: u16,
 ) -> Result<wit::Response, wit::HttpError> {
     outcome
-        .and_then(IntoResponse::into_response)
         .map(|response| response.into_wit(default_status))
         .map_err(HttpError::into_wit)
 }
@@ -45,6 +44,3 @@ pub use crate::__bindings::exports::fastwasm::app::{
 pub use wit::{
     AppInfo, Dependency, HttpError as WitHttpError, Request as WitRequest, Response as WitResponse,
 };
-
-/// Fails to compile, at the handler's return type, when it is not a response.
-pub const fn assert_response<T: IntoResponse>() {}

@@ -191,8 +191,10 @@ impl Route {
                 }
             });
         let output = &self.output;
-        let output_check = quote_spanned! {output.span()=>
-            ::fastwasm_guest::__private::assert_response::<#output>();
+        // The conversion is spanned at the return type: a type that is not a response is
+        // reported there, once.
+        let into_response = quote_spanned! {output.span()=>
+            <#output as ::fastwasm_guest::IntoResponse>::into_response(value)
         };
         let (asyncness, awaiting) = if self.is_async {
             (quote!(async), quote!(.await))
@@ -207,7 +209,6 @@ impl Route {
                 ::fastwasm_guest::__private::WitResponse,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
-                #output_check
                 #(#body_checks)*
                 let extracted = (|| -> ::core::result::Result<_, ::fastwasm_guest::HttpError> {
                     ::core::result::Result::Ok((#(#extracts,)*))
@@ -216,14 +217,12 @@ impl Route {
                     ::core::result::Result::Ok(args) => args,
                     ::core::result::Result::Err(err) => {
                         return ::fastwasm_guest::__private::finish(
-                            ::core::result::Result::Err::<(), _>(err), #status,
+                            ::core::result::Result::Err(err), #status,
                         );
                     }
                 };
-                ::fastwasm_guest::__private::finish(
-                    ::core::result::Result::Ok(#ident(#(#names),*)#awaiting),
-                    #status,
-                )
+                let value = #ident(#(#names),*)#awaiting;
+                ::fastwasm_guest::__private::finish(#into_response, #status)
             }
         }
     }

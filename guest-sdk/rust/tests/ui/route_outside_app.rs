@@ -1,0 +1,8 @@
+use fastwasm_guest::prelude::*;
+
+#[get("/")]
+fn root() -> &'static str {
+    "hello"
+}
+
+fn main() {}
