@@ -135,3 +135,37 @@ async fn prefixes_mount_components_side_by_side() {
     let (status, _, _) = get(&server.url("/burgers/cook")).await;
     assert_eq!(status, 404);
 }
+
+#[test]
+fn build_runs_each_command_with_tagged_output_then_checks_the_app() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        "[[component]]\nname = \"greeter\"\npath = \"out/greeter.wasm\"\n\
+         build = \"echo compiling greeter && mkdir -p out && cp {HELLO} out/greeter.wasm\"\n"
+    );
+    std::fs::write(dir.path().join("fastwasm.toml"), manifest).unwrap();
+    let cache = crate::support::shared_cache();
+    let output = run(&[
+        "build",
+        dir.path().to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ]);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    assert!(log.contains("[greeter] compiling greeter"), "{log}");
+    assert!(log.contains("1 components, 19 operations ready"), "{log}");
+    assert!(dir.path().join("out/greeter.wasm").exists());
+
+    let failing =
+        "[[component]]\nname = \"broken\"\npath = \"x.wasm\"\nbuild = \"echo oops >&2; exit 3\"\n";
+    std::fs::write(dir.path().join("fastwasm.toml"), failing).unwrap();
+    let output = run(&["build", dir.path().to_str().unwrap()]);
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(log.contains("[broken] oops"), "{log}");
+    assert!(
+        log.contains("component `broken`: build command `echo oops >&2; exit 3` failed"),
+        "{log}"
+    );
+}

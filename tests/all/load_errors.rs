@@ -23,7 +23,7 @@ fn a_good_app_checks() {
     let (ok, text) = check(dir.path());
     assert!(ok, "{text}");
     assert!(
-        text.contains("ok: `test-app` has 1 components and 18 operations"),
+        text.contains("ok: `test-app` has 1 components and 19 operations"),
         "{text}"
     );
 }

@@ -1,5 +1,6 @@
 //! fastwasm's end-to-end suite: the real binary, real sockets, real components.
 
+mod capabilities;
 mod concurrency;
 mod faults;
 mod hello;

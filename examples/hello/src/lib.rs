@@ -33,6 +33,12 @@ mod api {
         Json(json!({ "message": "Hello World" }))
     }
 
+    /// Say hello from an `async fn`: the same answer, awaited as a future.
+    #[get("/hello")]
+    async fn hello_async() -> Json<Value> {
+        Json(json!({ "message": "Hello World" }))
+    }
+
     /// Read one item.
     ///
     /// An `async fn`: the host awaits it as a future, so thousands can wait at once.

@@ -72,6 +72,18 @@ mod api {
         down(depth.0).to_string()
     }
 
+    /// An environment variable, if the manifest grants it.
+    #[get("/env")]
+    fn env(name: Query<String>) -> String {
+        std::env::var(&name.0).unwrap_or_else(|_| "<unset>".into())
+    }
+
+    /// A file's text, if the manifest mounts its folder.
+    #[get("/file")]
+    fn file(path: Query<String>) -> String {
+        std::fs::read_to_string(&path.0).unwrap_or_else(|err| format!("<error: {err}>"))
+    }
+
     #[get("/bad-header")]
     fn bad_header() -> Response {
         Response::new("x").header("bad header", "v")
