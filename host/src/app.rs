@@ -3,7 +3,9 @@
 //! what an in-flight request runs on.
 
 use crate::bindings::types;
+use crate::deps::{DependencyUse, Graph, Plan, Provider};
 use crate::loader::LoadedComponent;
+use crate::manifest::Manifest;
 use crate::router::{Router, Template};
 use crate::validate::{Location, ParamRule, ValueSchema};
 use anyhow::{Result, anyhow, bail};
@@ -65,8 +67,10 @@ pub struct Operation {
     pub description: Option<String>,
     /// Grouping tags.
     pub tags: Vec<String>,
-    /// Dependency names, resolved before the call.
-    pub dependencies: Vec<String>,
+    /// What it depends on: app- and component-level dependencies, then its own.
+    pub dependencies: Vec<DependencyUse>,
+    /// The provider calls each request makes before the handler, in order.
+    pub plan: Plan,
     /// Index into `App::components`.
     pub component: usize,
 }
@@ -81,21 +85,48 @@ pub struct App {
     pub operations: Vec<Operation>,
     /// Method + path → index into `operations`.
     pub router: Router<usize>,
+    /// Every dependency provider, checked.
+    pub graph: Graph,
 }
 
 impl App {
     /// Checks every declaration and builds the route table. Errors name the components involved.
-    pub fn build(name: String, components: Vec<LoadedComponent>) -> Result<Self> {
+    pub fn build(manifest: &Manifest, components: Vec<LoadedComponent>) -> Result<Self> {
         let components: Vec<Arc<LoadedComponent>> = components.into_iter().map(Arc::new).collect();
+        let mut providers = Vec::new();
+        for (index, component) in components.iter().enumerate() {
+            for declared in &component.info.providers {
+                providers.push(check_provider(declared, index, component).map_err(|err| {
+                    anyhow!(
+                        "component `{}`: provider `{}`: {err}",
+                        component.spec.name,
+                        declared.name
+                    )
+                })?);
+            }
+        }
+        let graph = Graph::new(providers, manifest.overrides.clone())?;
         let mut operations = Vec::new();
         let mut router = Router::default();
         let mut ids: HashMap<String, usize> = HashMap::new();
         for (index, component) in components.iter().enumerate() {
             let name = &component.spec.name;
             for declared in &component.info.operations {
-                let op = Operation::check(declared, index, component).map_err(|err| {
+                let mut op = Operation::check(declared, index, component).map_err(|err| {
                     anyhow!("component `{name}`: operation `{}`: {err}", declared.id)
                 })?;
+                let owner = format!("operation `{}` of component `{name}`", op.id);
+                let inherited = manifest
+                    .dependencies
+                    .iter()
+                    .chain(&component.spec.dependencies);
+                let mut uses: Vec<DependencyUse> =
+                    inherited.map(|name| DependencyUse::cached(name)).collect();
+                uses.append(&mut op.dependencies);
+                op.plan = graph.plan(&owner, &uses)?;
+                op.dependencies = uses;
+                op.params = merge_params(std::mem::take(&mut op.params), graph.params(&op.plan))
+                    .map_err(|err| anyhow!("{owner}: {err}"))?;
                 if let Some(other) = ids.insert(op.id.clone(), index) {
                     let other = &components[other].spec.name;
                     bail!(
@@ -115,10 +146,11 @@ impl App {
             }
         }
         Ok(Self {
-            name,
+            name: manifest.name.clone(),
             components,
             operations,
             router,
+            graph,
         })
     }
 }
@@ -201,10 +233,82 @@ impl Operation {
             summary: decl.summary.clone(),
             description: decl.description.clone(),
             tags: decl.tags.clone(),
-            dependencies: decl.dependencies.clone(),
+            dependencies: decl
+                .dependencies
+                .iter()
+                .map(|d| DependencyUse {
+                    name: d.name.clone(),
+                    use_cache: d.use_cache,
+                })
+                .collect(),
+            plan: Plan::default(),
             component,
         })
     }
+}
+
+fn check_provider(
+    decl: &types::Provider,
+    component: usize,
+    loaded: &LoadedComponent,
+) -> Result<Provider> {
+    let kind = match decl.kind {
+        types::OperationKind::Sync => Kind::Sync,
+        types::OperationKind::Async => Kind::Async,
+    };
+    match kind {
+        Kind::Sync if loaded.provider.is_none() => {
+            bail!("it is sync but the component does not export `fastwasm:app/provider`")
+        }
+        Kind::Async if loaded.async_provider.is_none() => {
+            bail!("it is async but the component does not export `fastwasm:app/async-provider`")
+        }
+        _ => {}
+    }
+    let params = decl
+        .params
+        .iter()
+        .map(check_param)
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(path) = params.iter().find(|p| p.location == Location::Path) {
+        bail!(
+            "path parameter `{}`: a provider may read query, header and cookie parameters only",
+            path.name
+        );
+    }
+    Ok(Provider {
+        name: decl.name.clone(),
+        component,
+        component_name: loaded.spec.name.clone(),
+        kind,
+        params,
+        dependencies: decl
+            .dependencies
+            .iter()
+            .map(|d| DependencyUse {
+                name: d.name.clone(),
+                use_cache: d.use_cache,
+            })
+            .collect(),
+        has_teardown: decl.has_teardown,
+    })
+}
+
+/// An operation's parameters followed by its providers' (FastAPI validates both together);
+/// one name read from two places is an error.
+fn merge_params(mut own: Vec<ParamRule>, providers: Vec<&ParamRule>) -> Result<Vec<ParamRule>> {
+    for param in providers {
+        match own.iter().find(|p| p.name == param.name) {
+            Some(existing)
+                if existing.location == param.location && existing.wire == param.wire => {}
+            Some(_) => bail!(
+                "parameter `{}` is declared by the operation and by a provider in different places",
+                param.name
+            ),
+            None => own.push(param.clone()),
+        }
+    }
+    Ok(own)
 }
 
 fn check_param(param: &types::Param) -> Result<ParamRule> {

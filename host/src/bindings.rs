@@ -10,6 +10,8 @@ mod generated {
 }
 
 pub use generated::Service;
-pub use generated::exports::fastwasm::app::{async_handler, handler, metadata};
+pub use generated::exports::fastwasm::app::{
+    async_handler, async_provider, handler, metadata, provider,
+};
 pub use generated::fastwasm::app::host;
 pub use generated::fastwasm::app::types;

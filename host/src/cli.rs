@@ -7,7 +7,7 @@ use crate::executor::Executor;
 use crate::loader::Loader;
 use crate::manifest::Manifest;
 use crate::server::Server;
-use crate::settings::{Allocator, Settings};
+use crate::settings::Allocator;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -97,10 +97,25 @@ struct Overrides {
     /// Compile cache folder [default: $XDG_CACHE_HOME/fastwasm].
     #[arg(long)]
     cache_dir: Option<PathBuf>,
+    /// Replace a dependency's provider, e.g. `--override db=fake-db` (repeatable); adds to the
+    /// manifest's `[overrides]`.
+    #[arg(long = "override", value_name = "NAME=PROVIDER", value_parser = parse_override)]
+    overrides: Vec<(String, String)>,
+}
+
+fn parse_override(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, provider)) if !name.is_empty() && !provider.is_empty() => {
+            Ok((name.to_owned(), provider.to_owned()))
+        }
+        _ => Err(format!("expected NAME=PROVIDER, got `{text}`")),
+    }
 }
 
 impl Overrides {
-    fn apply(self, settings: &mut Settings) {
+    fn apply(self, manifest: &mut Manifest) {
+        manifest.overrides.extend(self.overrides);
+        let settings = &mut manifest.settings;
         macro_rules! set {
             ($($field:ident),*) => {$(
                 if let Some(value) = self.$field {
@@ -144,7 +159,7 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let (command, app_dir, overrides) = split(cli.command);
     let mut manifest = Manifest::load(&app_dir)?;
-    overrides.apply(&mut manifest.settings);
+    overrides.apply(&mut manifest);
     manifest.settings.validate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -267,6 +282,7 @@ pub fn route_table(app: &App) -> String {
         "OPERATION".to_owned(),
         "KIND".to_owned(),
         "COMPONENT".to_owned(),
+        "DEPENDENCIES".to_owned(),
     ]];
     for (method, template, index) in app.router.routes() {
         let op = &app.operations[*index];
@@ -276,9 +292,10 @@ pub fn route_table(app: &App) -> String {
             op.id.clone(),
             op.kind.as_str().to_owned(),
             app.components[op.component].spec.name.clone(),
+            dependency_chain(app, op),
         ]);
     }
-    let widths: Vec<usize> = (0..5)
+    let widths: Vec<usize> = (0..6)
         .map(|col| rows.iter().map(|row| row[col].len()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
@@ -292,4 +309,28 @@ pub fn route_table(app: &App) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The providers an operation runs, in resolution order: `token, db, current-user(async)`;
+/// an override shows as `db=fake-db`.
+fn dependency_chain(app: &App, op: &crate::app::Operation) -> String {
+    if op.plan.steps.is_empty() {
+        return "-".to_owned();
+    }
+    op.plan
+        .steps
+        .iter()
+        .map(|step| {
+            let provider = &app.graph.providers[step.provider];
+            let mut label = step.name.clone();
+            if provider.name != step.name {
+                label = format!("{label}={}", provider.name);
+            }
+            if provider.kind == crate::app::Kind::Async {
+                label.push_str("(async)");
+            }
+            label
+        })
+        .collect::<Vec<_>>()
+        .join(",")
 }

@@ -1,25 +1,26 @@
-//! Running operations: async ones as futures on the runtime, sync ones on a bounded blocking
-//! pool, each in a fresh instance under a deadline, exactly as FastAPI awaits `async def` and
+//! Running guest code: async exports as futures on the runtime, sync exports on a bounded
+//! blocking pool, each under the request's deadline — exactly as FastAPI awaits `async def` and
 //! runs `def` in a thread pool.
 
-use crate::app::{Kind, Operation};
+use crate::app::Kind;
 use crate::bindings::types;
 use crate::capabilities::{GuestState, GuestTag};
 use crate::loader::LoadedComponent;
 use crate::manifest::ComponentSpec;
 use crate::settings::Settings;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use wasmtime::{Engine, Store, Trap, UpdateDeadline};
-use wasmtime::{Result, format_err};
+use wasmtime::component::Instance;
+use wasmtime::{Engine, Result, Store, Trap, UpdateDeadline, format_err};
 
 /// The cause of a guest failure, for the log.
 pub type GuestFailure = wasmtime::Error;
 
 /// What a guest answered: a response, or an `http-error` it raised.
-pub type Answer = Result<types::Response, types::HttpError>;
+pub type Answer = std::result::Result<types::Response, types::HttpError>;
 
 /// Why no answer came.
 #[derive(Debug)]
@@ -52,9 +53,9 @@ impl Deadline {
     }
 }
 
-/// A store for one call: the component's grants, the memory cap, and an epoch callback that
-/// traps once the deadline passes. Async calls also yield to the runtime on every tick, so a
-/// CPU-bound async guest cannot starve the others.
+/// A store for guest calls: the component's grants, the memory cap, and an epoch callback that
+/// traps once the store's deadline passes and otherwise yields, so that a CPU-bound async guest
+/// cannot starve the others.
 pub fn new_store(
     engine: &Engine,
     spec: &ComponentSpec,
@@ -66,12 +67,12 @@ pub fn new_store(
         component: spec.name.as_str().into(),
         operation: operation.into(),
     };
-    let state = GuestState::new(tag, &spec.grants, settings.max_memory_bytes)?;
+    let state = GuestState::new(tag, &spec.grants, settings.max_memory_bytes, deadline.0)?;
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
     store.set_epoch_deadline(1);
-    store.epoch_deadline_callback(move |_| {
-        if deadline.passed() {
+    store.epoch_deadline_callback(|store| {
+        if Instant::now() >= store.data().deadline {
             Err(Trap::Interrupt.into())
         } else {
             Ok(UpdateDeadline::Yield(1))
@@ -80,13 +81,21 @@ pub fn new_store(
     Ok(store)
 }
 
-/// Runs operations under the host's limits.
+/// An instance and its store, kept for the calls of one request.
+pub struct Live {
+    /// The store the instance lives in.
+    pub store: Store<GuestState>,
+    /// The instance.
+    pub instance: Instance,
+}
+
+/// Runs guest code under the host's limits.
 pub struct Executor {
     engine: Engine,
     settings: Settings,
     /// One permit per blocking-pool worker.
     workers: Arc<Semaphore>,
-    /// Workers plus queue: sync requests beyond this are turned away at once.
+    /// Workers plus queue: sync work beyond this is turned away at once.
     admission: Arc<Semaphore>,
 }
 
@@ -101,61 +110,87 @@ impl Executor {
         }
     }
 
-    /// Calls `op` of `component` with a validated request.
-    pub async fn call(
-        &self,
-        component: Arc<LoadedComponent>,
-        op: &Operation,
-        req: types::Request,
-        deps: Vec<types::Dependency>,
-    ) -> Result<Answer, CallError> {
-        let deadline = Deadline::after(self.settings.request_timeout);
-        match op.kind {
-            Kind::Async => {
-                let call = self.call_async(&component, &op.id, req, deps, deadline);
-                match tokio::time::timeout_at(deadline.instant(), call).await {
-                    Ok(outcome) => outcome.map_err(|err| classify(err, deadline)),
-                    Err(_) => Err(CallError::Timeout),
-                }
-            }
-            Kind::Sync => self.call_sync(component, &op.id, req, deps, deadline).await,
-        }
+    /// The host settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
-    async fn call_async(
+    /// A fresh instance of `component`, for calls tagged `operation` in the log.
+    pub async fn instantiate(
         &self,
         component: &LoadedComponent,
-        op_id: &str,
-        req: types::Request,
-        deps: Vec<types::Dependency>,
+        operation: &str,
         deadline: Deadline,
-    ) -> Result<Answer> {
-        let indices = component
-            .async_handler
-            .as_ref()
-            .ok_or_else(|| format_err!("the component has no async handler"))?;
+    ) -> Result<Live> {
         let mut store = new_store(
             &self.engine,
             &component.spec,
-            op_id,
+            operation,
             &self.settings,
             deadline,
         )?;
         let instance = component.pre.instantiate_async(&mut store).await?;
-        let guest = indices.load(&mut store, &instance)?;
-        store
-            .run_concurrent(async move |accessor| guest.call_handle(accessor, req, deps).await)
-            .await?
+        Ok(Live { store, instance })
     }
 
-    async fn call_sync(
+    /// Calls operation `op_id` of `component` in a fresh instance.
+    pub async fn call(
         &self,
         component: Arc<LoadedComponent>,
+        kind: Kind,
         op_id: &str,
         req: types::Request,
         deps: Vec<types::Dependency>,
         deadline: Deadline,
-    ) -> Result<Answer, CallError> {
+    ) -> std::result::Result<Answer, CallError> {
+        match kind {
+            Kind::Async => {
+                let call = async {
+                    let indices = component
+                        .async_handler
+                        .as_ref()
+                        .ok_or_else(|| format_err!("the component has no async handler"))?;
+                    let mut live = self.instantiate(&component, op_id, deadline).await?;
+                    let guest = indices.load(&mut live.store, &live.instance)?;
+                    live.store
+                        .run_concurrent(async move |accessor| {
+                            guest.call_handle(accessor, req, deps).await
+                        })
+                        .await?
+                };
+                within(deadline, call).await
+            }
+            Kind::Sync => {
+                let (engine, settings, op_id) =
+                    (self.engine.clone(), self.settings.clone(), op_id.to_owned());
+                self.on_pool(deadline, move || async move {
+                    let indices = component
+                        .handler
+                        .as_ref()
+                        .ok_or_else(|| format_err!("the component has no sync handler"))?;
+                    let mut store =
+                        new_store(&engine, &component.spec, &op_id, &settings, deadline)?;
+                    let instance = component.pre.instantiate_async(&mut store).await?;
+                    let guest = indices.load(&mut store, &instance)?;
+                    guest.call_handle(&mut store, &req, &deps).await
+                })
+                .await
+            }
+        }
+    }
+
+    /// Runs `work` on a blocking-pool thread once a worker is free: 503 when the pool and its
+    /// queue are full or the wait outlasts the deadline, 504 when the work does.
+    pub async fn on_pool<F, Fut, T>(
+        &self,
+        deadline: Deadline,
+        work: F,
+    ) -> std::result::Result<T, CallError>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = Result<T>>,
+        T: Send + 'static,
+    {
         let admitted = self
             .admission
             .clone()
@@ -169,41 +204,33 @@ impl Executor {
                 _ => return Err(CallError::Overloaded),
             };
         let runtime = tokio::runtime::Handle::current();
-        let (engine, settings, op_id) =
-            (self.engine.clone(), self.settings.clone(), op_id.to_owned());
         let task = tokio::task::spawn_blocking(move || {
             let _permits = (admitted, worker);
             // The guest runs on this pool thread, not on a runtime worker: a `fn` that blocks
             // holds only its own thread, as a `def` endpoint does in FastAPI's thread pool.
-            runtime.block_on(async move {
-                let call = async {
-                    let indices = component
-                        .handler
-                        .as_ref()
-                        .ok_or_else(|| format_err!("the component has no sync handler"))?;
-                    let mut store =
-                        new_store(&engine, &component.spec, &op_id, &settings, deadline)?;
-                    let instance = component.pre.instantiate_async(&mut store).await?;
-                    let guest = indices.load(&mut store, &instance)?;
-                    guest.call_handle(&mut store, &req, &deps).await
-                };
-                match tokio::time::timeout_at(deadline.instant(), call).await {
-                    Ok(outcome) => outcome.map_err(|err| classify(err, deadline)),
-                    Err(_) => Err(CallError::Timeout),
-                }
-            })
+            runtime.block_on(within(deadline, work()))
         });
         task.await
             .unwrap_or_else(|join| Err(CallError::Guest(format_err!("the call panicked: {join}"))))
     }
 }
 
-/// An epoch interrupt at the deadline is a timeout; anything else is the guest's failure.
-fn classify(err: GuestFailure, deadline: Deadline) -> CallError {
-    let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
-    if interrupted && deadline.passed() {
-        CallError::Timeout
-    } else {
-        CallError::Guest(err)
+/// Runs guest work until `deadline`: an epoch interrupt or the deadline passing is a timeout,
+/// anything else is the guest's failure.
+pub async fn within<T>(
+    deadline: Deadline,
+    work: impl Future<Output = Result<T>>,
+) -> std::result::Result<T, CallError> {
+    match tokio::time::timeout_at(deadline.instant(), work).await {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => {
+            let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
+            if interrupted && deadline.passed() {
+                Err(CallError::Timeout)
+            } else {
+                Err(CallError::Guest(err))
+            }
+        }
+        Err(_) => Err(CallError::Timeout),
     }
 }

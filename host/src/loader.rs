@@ -2,7 +2,7 @@
 //! the host's imports, ask it to `describe` itself, and check what it declares.
 
 use crate::app::App;
-use crate::bindings::{async_handler, handler, metadata, types};
+use crate::bindings::{async_handler, async_provider, handler, metadata, provider, types};
 use crate::cache::{self, CompileCache, Origin};
 use crate::capabilities::{self, GuestState};
 use crate::executor::{self, Deadline};
@@ -25,6 +25,10 @@ pub struct LoadedComponent {
     pub handler: Option<handler::GuestIndices>,
     /// Present when the component exports `async-handler` (async operations).
     pub async_handler: Option<async_handler::GuestIndices>,
+    /// Present when the component exports `provider` (sync dependency providers).
+    pub provider: Option<provider::GuestIndices>,
+    /// Present when the component exports `async-provider` (async dependency providers).
+    pub async_provider: Option<async_provider::GuestIndices>,
     /// What `describe` returned.
     pub info: types::AppInfo,
 }
@@ -68,7 +72,7 @@ impl Loader {
         for spec in &manifest.components {
             components.push(self.load_component(spec).await?);
         }
-        App::build(manifest.name.clone(), components)
+        App::build(manifest, components)
     }
 
     /// Loads one component. Errors name the component and its file.
@@ -112,8 +116,17 @@ impl Loader {
         })?;
         let handler = handler::GuestIndices::new(&pre).ok();
         let async_handler = async_handler::GuestIndices::new(&pre).ok();
-        if handler.is_none() && async_handler.is_none() {
-            bail!("it exports neither `fastwasm:app/handler` nor `fastwasm:app/async-handler`");
+        let provider = provider::GuestIndices::new(&pre).ok();
+        let async_provider = async_provider::GuestIndices::new(&pre).ok();
+        if handler.is_none()
+            && async_handler.is_none()
+            && provider.is_none()
+            && async_provider.is_none()
+        {
+            bail!(
+                "it exports none of `fastwasm:app/handler`, `async-handler`, `provider` or \
+                 `async-provider`"
+            );
         }
         let info = self.describe(spec, &pre, &metadata).await?;
         Ok(LoadedComponent {
@@ -122,6 +135,8 @@ impl Loader {
             pre,
             handler,
             async_handler,
+            provider,
+            async_provider,
             info,
         })
     }

@@ -19,6 +19,10 @@ pub struct Manifest {
     pub name: String,
     /// Host settings: listen address, limits, cache.
     pub settings: Settings,
+    /// Dependencies every operation runs, FastAPI's `FastAPI(dependencies=[...])`.
+    pub dependencies: Vec<String>,
+    /// Dependency name → the provider that replaces it (`app.dependency_overrides`).
+    pub overrides: BTreeMap<String, String>,
     /// The components, in manifest order.
     pub components: Vec<ComponentSpec>,
 }
@@ -36,6 +40,8 @@ pub struct ComponentSpec {
     pub prefix: String,
     /// What the component may reach beyond clocks, random and its log.
     pub grants: Grants,
+    /// Dependencies every operation of this component runs (`APIRouter(dependencies=[...])`).
+    pub dependencies: Vec<String>,
 }
 
 /// Capabilities a component gets only when its manifest entry grants them.
@@ -57,6 +63,10 @@ struct RawManifest {
     name: Option<String>,
     #[serde(default)]
     server: Settings,
+    #[serde(default)]
+    dependencies: Vec<String>,
+    #[serde(default)]
+    overrides: BTreeMap<String, String>,
     #[serde(default, rename = "component")]
     components: Vec<RawComponent>,
 }
@@ -77,6 +87,8 @@ struct RawComponent {
     dirs_writable: bool,
     #[serde(default)]
     network: bool,
+    #[serde(default)]
+    dependencies: Vec<String>,
 }
 
 impl Manifest {
@@ -139,6 +151,7 @@ impl Manifest {
                 build: raw.build,
                 prefix,
                 grants,
+                dependencies: raw.dependencies,
             });
         }
         let mut settings = raw.server;
@@ -150,6 +163,8 @@ impl Manifest {
             root: root.to_path_buf(),
             name,
             settings,
+            dependencies: raw.dependencies,
+            overrides: raw.overrides,
             components,
         })
     }

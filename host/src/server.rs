@@ -4,9 +4,10 @@
 
 use crate::app::App;
 use crate::bindings::types;
-use crate::executor::{CallError, Executor};
+use crate::executor::{CallError, Deadline, Executor};
 use crate::respond::{self, HttpResponse};
 use crate::router::RouteMatch;
+use crate::scope::{RequestScope, Resolution};
 use crate::settings::Settings;
 use crate::validate::{self, RequestParts};
 use anyhow::{Context, Result};
@@ -207,11 +208,32 @@ impl Server {
             params,
         };
         let (name, version) = (&component.spec.name, component.version().to_owned());
-        match self
-            .executor
-            .call(component.clone(), op, request, Vec::new())
-            .await
-        {
+        let deadline = Deadline::after(self.settings.request_timeout);
+        let mut scope = RequestScope::new(&self.executor, &app, &op.id, deadline);
+        let outcome = match scope.resolve(&op.plan, &request).await {
+            Ok(Resolution::Ready(deps)) => {
+                let call =
+                    self.executor
+                        .call(component.clone(), op.kind, &op.id, request, deps, deadline);
+                call.await
+            }
+            // A provider ended the request (a 401, say): its error is the response.
+            Ok(Resolution::Rejected(error)) => Ok(Err(error)),
+            Err(failure) => {
+                let (dependency, provider) = (&failure.dependency, &failure.component);
+                match &failure.error {
+                    CallError::Guest(err) => tracing::error!(component = %provider, %dependency,
+                        operation = %op.id, "provider failed: {}", err.root_cause()),
+                    CallError::Timeout => tracing::warn!(component = %provider, %dependency,
+                        operation = %op.id, "provider timed out"),
+                    CallError::Overloaded => {}
+                }
+                Err(failure.error)
+            }
+        };
+        // Teardowns run after the handler, also when it or a provider failed.
+        scope.teardown().await;
+        match outcome {
             Ok(answer) => respond::from_answer(answer).unwrap_or_else(|reason| {
                 tracing::error!(component = %name, %version, operation = %op.id,
                     "malformed response from the guest: {reason}");

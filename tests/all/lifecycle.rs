@@ -64,7 +64,14 @@ fn routes_prints_the_table_with_prefixes() {
         .collect();
     assert_eq!(
         rows[0],
-        ["METHOD", "PATH", "OPERATION", "KIND", "COMPONENT"]
+        [
+            "METHOD",
+            "PATH",
+            "OPERATION",
+            "KIND",
+            "COMPONENT",
+            "DEPENDENCIES"
+        ]
     );
     assert!(
         rows.contains(&vec![
@@ -72,7 +79,8 @@ fn routes_prints_the_table_with_prefixes() {
             "/items/{item_id}",
             "read_item",
             "async",
-            "hello"
+            "hello",
+            "-"
         ]),
         "{table}"
     );
@@ -82,7 +90,8 @@ fn routes_prints_the_table_with_prefixes() {
             "/items/{item_id}",
             "delete_item",
             "sync",
-            "hello"
+            "hello",
+            "-"
         ]),
         "{table}"
     );
@@ -92,7 +101,8 @@ fn routes_prints_the_table_with_prefixes() {
             "/shop/burgers/concurrent",
             "concurrent",
             "async",
-            "burgers"
+            "burgers",
+            "-"
         ]),
         "{table}"
     );

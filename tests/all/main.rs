@@ -2,6 +2,7 @@
 
 mod capabilities;
 mod concurrency;
+mod dependencies;
 mod faults;
 mod hello;
 mod lifecycle;

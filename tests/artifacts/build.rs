@@ -6,11 +6,16 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 4] = [
+const GUESTS: [(&str, &str); 9] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
     ("CONFLICT", "conflict"),
+    ("AUTH_PROVIDERS", "auth_providers"),
+    ("AUTH_API", "auth_api"),
+    ("DEPS_LAB", "deps_lab"),
+    ("DEP_CYCLE", "dep_cycle"),
+    ("DEP_MISSING", "dep_missing"),
 ];
 
 fn main() {
@@ -38,8 +43,9 @@ fn main() {
         .env_remove("RUSTFLAGS")
         .env_remove("RUSTC_WORKSPACE_WRAPPER")
         .env_remove("CLIPPY_ARGS");
-    for (_, package) in GUESTS {
-        build.args(["-p", package]);
+    for (_, artifact) in GUESTS {
+        // Packages are named with `-`; their artifacts with `_`.
+        build.args(["-p", &artifact.replace('_', "-")]);
     }
     let status = build
         .status()

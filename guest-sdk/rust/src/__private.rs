@@ -33,13 +33,39 @@ pub fn to_json<T: serde::Serialize>(value: T) -> serde_json::Value {
 }
 
 /// Everything the component declares.
-pub fn app_info(operations: Vec<wit::Operation>) -> wit::AppInfo {
-    wit::AppInfo { operations }
+pub fn app_info(operations: Vec<wit::Operation>, providers: Vec<wit::Provider>) -> AppInfo {
+    AppInfo {
+        operations,
+        providers,
+    }
+}
+
+/// Turns a provider's outcome into what the WIT export returns.
+pub fn provided(outcome: Result<String, HttpError>) -> Result<String, wit::HttpError> {
+    outcome.map_err(HttpError::into_wit)
+}
+
+/// The answer for a dependency this component does not provide (a host/guest mismatch).
+pub fn unknown_provider(name: &str) -> Result<String, wit::HttpError> {
+    Err(HttpError::new(
+        http::StatusCode::INTERNAL_SERVER_ERROR,
+        format!("this component provides no dependency `{name}`"),
+    )
+    .into_wit())
+}
+
+/// Reads the value a teardown receives; a value that does not fit is reported on stderr,
+/// which the host logs with the component and dependency.
+pub fn teardown_value<T: serde::de::DeserializeOwned>(name: &str, value: &str) -> Option<T> {
+    serde_json::from_str(value)
+        .map_err(|err| eprintln!("teardown of `{name}`: the value does not fit: {err}"))
+        .ok()
 }
 
 pub use crate::__bindings::exports::fastwasm::app::{
-    async_handler::Guest as AsyncHandlerGuest, handler::Guest as HandlerGuest,
-    metadata::Guest as MetadataGuest,
+    async_handler::Guest as AsyncHandlerGuest, async_provider::Guest as AsyncProviderGuest,
+    handler::Guest as HandlerGuest, metadata::Guest as MetadataGuest,
+    provider::Guest as ProviderGuest,
 };
 pub use wit::{
     AppInfo, Dependency, HttpError as WitHttpError, Request as WitRequest, Response as WitResponse,

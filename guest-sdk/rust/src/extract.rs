@@ -16,7 +16,6 @@ use serde_json::{Value, json};
 #[derive(Debug)]
 pub struct RequestContext {
     req: wit::Request,
-    #[allow(dead_code)] // read by `Dep<T>` once dependencies land in the SDK
     deps: Vec<wit::Dependency>,
 }
 
@@ -44,7 +43,7 @@ impl RequestContext {
 /// [`Request`]. The route macros call it; handlers never do.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor a path operation can take",
-    note = "use Path<T>, Query<T>, Header<T>, Cookie<T>, Json<T>, Body or Request"
+    note = "use Path<T>, Query<T>, Header<T>, Cookie<T>, Dep<T>, Json<T>, Body or Request"
 )]
 pub trait FromRequest: Sized {
     /// Adds what this argument reads to the operation's declaration.
@@ -150,6 +149,45 @@ param_extractor!(
     ParamLocation::Cookie,
     |arg| arg.alias.unwrap_or(arg.name).to_owned()
 );
+
+/// A dependency's value, resolved by the host before the call: FastAPI's `Depends`.
+///
+/// `current_user: Dep<User>` asks for the dependency `current-user`; `#[dep("user")]` names it
+/// explicitly, and `#[dep(use_cache = false)]` computes it afresh for this argument instead of
+/// sharing the request's value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dep<T>(pub T);
+
+impl<T: DeserializeOwned> FromRequest for Dep<T> {
+    fn declare(arg: &Arg, op: &mut OperationSpec) {
+        op.dependency(arg.dependency_name(), arg.use_cache);
+    }
+
+    fn from_request(ctx: &RequestContext, arg: &Arg) -> Result<Self, HttpError> {
+        let name = arg.dependency_name();
+        let fail = |why: String| {
+            HttpError::new(
+                http::StatusCode::INTERNAL_SERVER_ERROR,
+                format!("dependency `{name}`: {why}"),
+            )
+        };
+        let value = ctx
+            .deps
+            .iter()
+            .find(|dep| dep.name == name)
+            .ok_or_else(|| fail("the host did not resolve it".into()))?;
+        serde_json::from_str(&value.value)
+            .map(Dep)
+            .map_err(|err| fail(format!("its value does not fit the argument type: {err}")))
+    }
+}
+
+impl<T> std::ops::Deref for Dep<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
 
 /// A JSON body deserialized with serde, or a JSON response serialized with serde.
 #[derive(Debug, Clone, PartialEq)]

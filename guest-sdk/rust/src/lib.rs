@@ -50,18 +50,18 @@ mod spec;
 pub mod __private;
 
 pub use error::HttpError;
-pub use extract::{Body, Cookie, FromRequest, Header, Json, Path, Query, Request};
-pub use fastwasm_guest_macros::{app, delete, get, head, options, patch, post, put};
+pub use extract::{Body, Cookie, Dep, FromRequest, Header, Json, Path, Query, Request};
+pub use fastwasm_guest_macros::{app, delete, get, head, options, patch, post, provider, put};
 pub use host::{LogLevel, log, sleep};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use param::ParamType;
-pub use response::{Html, IntoResponse, Response};
+pub use response::{Html, IntoProvided, IntoResponse, Response};
 
 /// Everything a component's module usually needs: `use fastwasm_guest::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Body, Cookie, HeaderMap, Html, HttpError, IntoResponse, Json, Path, Query, Request,
-        Response, StatusCode, app, delete, get, head, options, patch, post, put,
+        Body, Cookie, Dep, HeaderMap, Html, HttpError, IntoResponse, Json, Path, Query, Request,
+        Response, StatusCode, app, delete, get, head, options, patch, post, provider, put,
     };
     pub use crate::{Header, sleep};
 }

@@ -168,3 +168,25 @@ impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&str, &str
             .map(|response| response.status(status))
     }
 }
+
+/// What a provider returns: `Result<T, HttpError>` with a serializable `T`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a provider",
+    note = "return Result<T, HttpError> where T: Serialize"
+)]
+pub trait IntoProvided {
+    /// The value as JSON text, or the error that ends the request.
+    fn into_provided(self) -> Result<String, HttpError>;
+}
+
+impl<T: Serialize, E: Into<HttpError>> IntoProvided for Result<T, E> {
+    fn into_provided(self) -> Result<String, HttpError> {
+        let value = self.map_err(Into::into)?;
+        serde_json::to_string(&value).map_err(|err| {
+            HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the provided value did not serialize: {err}"),
+            )
+        })
+    }
+}

@@ -1,7 +1,7 @@
 //! What an operation declares through `describe`: built by the macros, read by the host.
 
 use crate::__bindings::fastwasm::app::types::{
-    BodySpec, Operation, OperationKind, Param, ParamLocation,
+    BodySpec, DependencyUse, Operation, OperationKind, Param, ParamLocation, Provider,
 };
 use serde_json::{Value, json};
 
@@ -23,6 +23,10 @@ pub struct Arg {
     pub pattern: Option<&'static str>,
     /// The JSON of `#[param(default = ...)]`, computed when declaring.
     pub default: Option<fn() -> Value>,
+    /// The dependency name of a `Dep<T>`, from `#[dep("name")]`.
+    pub dep: Option<&'static str>,
+    /// `#[dep(use_cache = false)]`: compute the dependency afresh for this argument.
+    pub use_cache: bool,
 }
 
 impl Arg {
@@ -40,7 +44,16 @@ impl Arg {
             max_length: None,
             pattern: None,
             default: None,
+            dep: None,
+            use_cache: true,
         }
+    }
+
+    /// The dependency a `Dep<T>` argument names: `#[dep("name")]`, else the argument name
+    /// with `_` as `-` (`current_user` → `current-user`).
+    pub(crate) fn dependency_name(&self) -> String {
+        self.dep
+            .map_or_else(|| self.name.replace('_', "-"), str::to_owned)
     }
 
     /// The schema of a parameter of this argument: the type's schema, the declared
@@ -140,6 +153,12 @@ impl OperationSpec {
         });
     }
 
+    pub(crate) fn dependency(&mut self, name: String, use_cache: bool) {
+        if !self.op.dependencies.iter().any(|d| d.name == name) {
+            self.op.dependencies.push(DependencyUse { name, use_cache });
+        }
+    }
+
     pub(crate) fn body(&mut self, media_type: &str, required: bool, schema: Value) {
         self.op.body = Some(BodySpec {
             media_type: media_type.to_owned(),
@@ -150,5 +169,21 @@ impl OperationSpec {
 
     pub fn finish(self) -> Operation {
         self.op
+    }
+
+    /// The declaration of a provider: extractors fill it in as they do an operation's.
+    pub fn provider(name: &str, is_async: bool, description: Option<&str>) -> Self {
+        Self::new(name, "", "", is_async, 200, None, description, &[])
+    }
+
+    pub fn finish_provider(self, has_teardown: bool) -> Provider {
+        Provider {
+            name: self.op.id,
+            kind: self.op.kind,
+            params: self.op.params,
+            dependencies: self.op.dependencies,
+            has_teardown,
+            description: self.op.description,
+        }
     }
 }

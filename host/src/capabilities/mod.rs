@@ -27,11 +27,18 @@ pub struct GuestState {
     table: ResourceTable,
     pub(crate) limits: StoreLimits,
     tag: GuestTag,
+    /// When running wasm must stop; the epoch callback traps past it.
+    pub(crate) deadline: tokio::time::Instant,
 }
 
 impl GuestState {
     /// A fresh state with the component's grants and the memory cap.
-    pub fn new(tag: GuestTag, grants: &Grants, max_memory_bytes: u64) -> Result<Self> {
+    pub fn new(
+        tag: GuestTag,
+        grants: &Grants,
+        max_memory_bytes: u64,
+        deadline: tokio::time::Instant,
+    ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
         wasi.stdout(stdio::GuestLog::stdout(tag.clone()))
             .stderr(stdio::GuestLog::stderr(tag.clone()));
@@ -64,6 +71,7 @@ impl GuestState {
             table: ResourceTable::new(),
             limits,
             tag,
+            deadline,
         })
     }
 

@@ -1,10 +1,11 @@
 //! `#[app]`: collects a module's path operations and generates the component's exports.
 
-use crate::route::{Route, route_method};
+use crate::route::{Role, Route, is_provider, route_method};
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::collections::HashMap;
-use syn::{Item, ItemMod};
+use syn::spanned::Spanned;
+use syn::{FnArg, Item, ItemFn, ItemMod};
 
 pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream> {
     if !args.is_empty() {
@@ -27,14 +28,21 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     };
 
     let mut routes = Vec::new();
+    let mut providers: Vec<Route> = Vec::new();
     let mut seen: HashMap<String, syn::Ident> = HashMap::new();
     for item in items.iter_mut() {
         let Item::Fn(func) = item else { continue };
-        let markers: Vec<(usize, String)> = func
+        let markers: Vec<(usize, Option<String>)> = func
             .attrs
             .iter()
             .enumerate()
-            .filter_map(|(index, attr)| route_method(attr).map(|method| (index, method)))
+            .filter_map(|(index, attr)| {
+                if is_provider(attr) {
+                    Some((index, None))
+                } else {
+                    route_method(attr).map(|method| (index, Some(method)))
+                }
+            })
             .collect();
         let (index, method) = match markers.as_slice() {
             [] => continue,
@@ -42,9 +50,23 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             [_, (second, _), ..] => {
                 return Err(syn::Error::new_spanned(
                     &func.attrs[*second],
-                    "one route per function; write a second function for a second route",
+                    "one route or provider per function; write a second function for a second one",
                 ));
             }
+        };
+        let Some(method) = method else {
+            let provider = Route::parse_provider(func, index)?;
+            if let Some(first) = providers.iter().find(|p| p.id == provider.id) {
+                return Err(syn::Error::new(
+                    provider.ident.span(),
+                    format!(
+                        "dependency `{}` is already provided by `{}`",
+                        provider.id, first.ident
+                    ),
+                ));
+            }
+            providers.push(provider);
+            continue;
         };
         let route = Route::parse(func, index, method)?;
         if let Some(first) = seen.insert(route.id.clone(), route.ident.clone()) {
@@ -58,15 +80,20 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
         }
         routes.push(route);
     }
-    if routes.is_empty() {
+    if routes.is_empty() && providers.is_empty() {
         return Err(syn::Error::new_spanned(
             &module.ident,
-            "this app module has no path operations; add a function with #[get(\"/\")] or another route",
+            "this app module has no path operations or providers; add a function with #[get(\"/\")] or #[provider(\"name\")]",
         ));
     }
+    let teardowns = providers
+        .iter()
+        .filter_map(|provider| teardown_fn(provider, items).transpose())
+        .collect::<syn::Result<Vec<_>>>()?;
 
     let declarations = routes.iter().map(Route::declaration);
-    let callers = routes.iter().map(Route::caller_fn);
+    let provider_declarations = providers.iter().map(Route::declaration);
+    let callers = routes.iter().chain(&providers).map(Route::caller_fn);
     let arms = |is_async: bool| {
         let arms = routes
             .iter()
@@ -86,16 +113,56 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     };
     let sync_arms = arms(false);
     let async_arms = arms(true);
+    let provider_arms = |is_async: bool| {
+        let awaiting = is_async.then(|| quote!(.await));
+        let provides = providers
+            .iter()
+            .filter(|p| p.is_async == is_async)
+            .map(|p| {
+                let (name, caller) = (&p.id, p.caller());
+                quote!(#name => #caller(&ctx)#awaiting,)
+            });
+        let teardowns = providers
+            .iter()
+            .filter(|p| {
+                p.is_async == is_async && matches!(p.role, Role::Provider { teardown: Some(_) })
+            })
+            .map(|p| {
+                let (name, caller) = (&p.id, p.teardown_caller());
+                quote!(#name => #caller(value)#awaiting,)
+            });
+        (
+            quote! {
+                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps);
+                match name.as_str() {
+                    #(#provides)*
+                    other => ::fastwasm_guest::__private::unknown_provider(other),
+                }
+            },
+            quote! {
+                match name.as_str() {
+                    #(#teardowns)*
+                    _ => {}
+                }
+            },
+        )
+    };
+    let (sync_provide, sync_teardown) = provider_arms(false);
+    let (async_provide, async_teardown) = provider_arms(true);
 
     let generated: TokenStream = quote! {
         #(#callers)*
+        #(#teardowns)*
 
         #[doc(hidden)]
         pub struct __FastwasmApp;
 
         impl ::fastwasm_guest::__private::MetadataGuest for __FastwasmApp {
             fn describe() -> ::fastwasm_guest::__private::AppInfo {
-                ::fastwasm_guest::__private::app_info(::std::vec![#(#declarations),*])
+                ::fastwasm_guest::__private::app_info(
+                    ::std::vec![#(#declarations),*],
+                    ::std::vec![#(#provider_declarations),*],
+                )
             }
         }
 
@@ -123,10 +190,98 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             }
         }
 
+        impl ::fastwasm_guest::__private::ProviderGuest for __FastwasmApp {
+            fn provide(
+                name: ::std::string::String,
+                req: ::fastwasm_guest::__private::WitRequest,
+                deps: ::std::vec::Vec<::fastwasm_guest::__private::Dependency>,
+            ) -> ::core::result::Result<
+                ::std::string::String,
+                ::fastwasm_guest::__private::WitHttpError,
+            > {
+                #sync_provide
+            }
+
+            fn teardown(name: ::std::string::String, value: ::std::string::String) {
+                #sync_teardown
+            }
+        }
+
+        impl ::fastwasm_guest::__private::AsyncProviderGuest for __FastwasmApp {
+            async fn provide(
+                name: ::std::string::String,
+                req: ::fastwasm_guest::__private::WitRequest,
+                deps: ::std::vec::Vec<::fastwasm_guest::__private::Dependency>,
+            ) -> ::core::result::Result<
+                ::std::string::String,
+                ::fastwasm_guest::__private::WitHttpError,
+            > {
+                #async_provide
+            }
+
+            async fn teardown(name: ::std::string::String, value: ::std::string::String) {
+                #async_teardown
+            }
+        }
+
         ::fastwasm_guest::__bindings::export_service!(
             __FastwasmApp with_types_in ::fastwasm_guest::__bindings
         );
     };
     items.push(Item::Verbatim(generated));
     Ok(quote!(#module))
+}
+
+/// The generated teardown of `provider`: reads the provided value and calls the function named
+/// by `teardown = ...`, which must be in the module and take that value.
+fn teardown_fn(provider: &Route, items: &[Item]) -> syn::Result<Option<TokenStream>> {
+    let Role::Provider {
+        teardown: Some(teardown),
+    } = &provider.role
+    else {
+        return Ok(None);
+    };
+    let func: &ItemFn = items
+        .iter()
+        .find_map(|item| match item {
+            Item::Fn(func) if &func.sig.ident == teardown => Some(func),
+            _ => None,
+        })
+        .ok_or_else(|| {
+            syn::Error::new(
+                teardown.span(),
+                format!(
+                    "no function `{teardown}` in this module to tear `{}` down",
+                    provider.id
+                ),
+            )
+        })?;
+    let [FnArg::Typed(arg)] = func.sig.inputs.iter().collect::<Vec<_>>()[..] else {
+        return Err(syn::Error::new(
+            func.sig.inputs.span(),
+            "a teardown takes exactly one argument: the provided value",
+        ));
+    };
+    let teardown_is_async = func.sig.asyncness.is_some();
+    if teardown_is_async && !provider.is_async {
+        return Err(syn::Error::new(
+            func.sig.ident.span(),
+            "an async teardown needs an async provider",
+        ));
+    }
+    let ty = &arg.ty;
+    let name = &provider.id;
+    let caller = provider.teardown_caller();
+    let asyncness = provider.is_async.then(|| quote!(async));
+    let awaiting = teardown_is_async.then(|| quote!(.await));
+    Ok(Some(quote! {
+        #[doc(hidden)]
+        #asyncness fn #caller(value: ::std::string::String) {
+            if let ::core::option::Option::Some(value) =
+                ::fastwasm_guest::__private::teardown_value::<#ty>(#name, &value)
+            {
+                #teardown(value)#awaiting;
+            }
+        }
+    }))
 }

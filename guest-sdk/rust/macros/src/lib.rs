@@ -20,7 +20,7 @@ pub fn app(args: TokenStream, input: TokenStream) -> TokenStream {
 
 macro_rules! route_markers {
     ($($method:ident),*) => {$(
-        #[doc = concat!("A `", stringify!($method), "` path operation. Only valid inside a `#[fastwasm_guest::app]` module.")]
+        #[doc = concat!("Marks a `", stringify!($method), "` function. Only valid inside a `#[fastwasm_guest::app]` module.")]
         #[proc_macro_attribute]
         pub fn $method(_args: TokenStream, input: TokenStream) -> TokenStream {
             // Reached only when no `#[app]` module consumed the attribute.
@@ -37,4 +37,4 @@ macro_rules! route_markers {
     )*};
 }
 
-route_markers!(get, post, put, patch, delete, head, options);
+route_markers!(get, post, put, patch, delete, head, options, provider);

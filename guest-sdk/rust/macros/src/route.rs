@@ -1,4 +1,5 @@
-//! One path operation: its route attribute, its signature, and the code that declares and calls it.
+//! One path operation or dependency provider: its attribute, its signature, and the code that
+//! declares and calls it.
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
@@ -8,16 +9,27 @@ use syn::{Attribute, Expr, FnArg, ItemFn, Lit, LitStr, Meta, Pat, ReturnType, To
 
 pub const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
-/// A function with a route attribute, parsed and checked.
+/// What a marked function is.
+pub enum Role {
+    /// A path operation: `#[get("/items/{item_id}")]`.
+    Operation {
+        method: String,
+        path: LitStr,
+        status_code: u16,
+        tags: Vec<String>,
+        summary: Option<String>,
+    },
+    /// A dependency provider: `#[provider("db", teardown = close_db)]`.
+    Provider { teardown: Option<syn::Ident> },
+}
+
+/// A function with a route or provider attribute, parsed and checked.
 pub struct Route {
+    /// The operation id, or the dependency name of a provider.
     pub id: String,
     pub ident: syn::Ident,
     pub is_async: bool,
-    method: String,
-    path: LitStr,
-    status_code: u16,
-    tags: Vec<String>,
-    summary: Option<String>,
+    pub role: Role,
     description: Option<String>,
     args: Vec<RouteArg>,
     output: Type,
@@ -35,11 +47,77 @@ pub fn route_method(attr: &Attribute) -> Option<String> {
     METHODS.contains(&last.as_str()).then_some(last)
 }
 
+/// Whether an attribute is `#[provider(...)]`.
+pub fn is_provider(attr: &Attribute) -> bool {
+    attr.path()
+        .segments
+        .last()
+        .is_some_and(|segment| segment.ident == "provider")
+}
+
 impl Route {
+    /// Parses a provider, removing its attribute and the argument attributes.
+    pub fn parse_provider(func: &mut ItemFn, attr_index: usize) -> syn::Result<Self> {
+        let attr = func.attrs.remove(attr_index);
+        let (name, settings) = parse_route_args(
+            &attr,
+            "a provider needs its dependency name, e.g. #[provider(\"db\")]",
+        )?;
+        check_signature(func)?;
+        if name.value().is_empty() {
+            return Err(syn::Error::new(
+                name.span(),
+                "a dependency name cannot be empty",
+            ));
+        }
+        let mut teardown = None;
+        for (key, value) in settings {
+            match (key.to_string().as_str(), &value) {
+                ("teardown", Expr::Path(path)) if path.path.get_ident().is_some() => {
+                    teardown = path.path.get_ident().cloned();
+                }
+                ("teardown", other) => {
+                    return Err(syn::Error::new(
+                        other.span(),
+                        "teardown names a function of this module: teardown = close_db",
+                    ));
+                }
+                (other, _) => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        format!("unknown provider setting `{other}`; expected teardown"),
+                    ));
+                }
+            }
+        }
+        let args = func
+            .sig
+            .inputs
+            .iter_mut()
+            .map(parse_arg)
+            .collect::<syn::Result<Vec<_>>>()?;
+        let output = match &func.sig.output {
+            ReturnType::Default => syn::parse_quote!(()),
+            ReturnType::Type(_, ty) => (**ty).clone(),
+        };
+        Ok(Self {
+            id: name.value(),
+            ident: func.sig.ident.clone(),
+            is_async: func.sig.asyncness.is_some(),
+            role: Role::Provider { teardown },
+            description: doc_text(&func.attrs),
+            args,
+            output,
+        })
+    }
+
     /// Parses `func`, removing its route attribute and the `#[param]` attributes of its arguments.
     pub fn parse(func: &mut ItemFn, attr_index: usize, method: String) -> syn::Result<Self> {
         let attr = func.attrs.remove(attr_index);
-        let (path, settings) = parse_route_args(&attr)?;
+        let (path, settings) = parse_route_args(
+            &attr,
+            "a route needs its path, e.g. #[get(\"/items/{item_id}\")]",
+        )?;
         check_signature(func)?;
 
         let mut status_code = 200u16;
@@ -93,11 +171,13 @@ impl Route {
             id,
             ident: func.sig.ident.clone(),
             is_async: func.sig.asyncness.is_some(),
-            method: method.to_ascii_uppercase(),
-            path,
-            status_code,
-            tags,
-            summary,
+            role: Role::Operation {
+                method: method.to_ascii_uppercase(),
+                path,
+                status_code,
+                tags,
+                summary,
+            },
             description: doc,
             args,
             output,
@@ -116,6 +196,7 @@ impl Route {
                         }
                         "ge" | "gt" | "le" | "lt" => quote!(Some((#value) as f64)),
                         "min_length" | "max_length" => quote!(Some((#value) as u64)),
+                        "use_cache" => quote!(#value),
                         _ => quote!(Some(#value)),
                     };
                     quote!(#key: #value,)
@@ -130,13 +211,10 @@ impl Route {
             .collect()
     }
 
-    /// An expression that builds this operation's declaration.
+    /// An expression that builds this function's declaration (an operation or a provider).
     pub fn declaration(&self) -> TokenStream {
-        let (id, method, path, status) = (&self.id, &self.method, &self.path, self.status_code);
         let is_async = self.is_async;
-        let summary = option_str(&self.summary);
         let description = option_str(&self.description);
-        let tags = &self.tags;
         let declares = self
             .args
             .iter()
@@ -147,25 +225,54 @@ impl Route {
                     <#ty as ::fastwasm_guest::FromRequest>::declare(&#arg_const, &mut spec);
                 }
             });
-        quote! {{
-            let mut spec = ::fastwasm_guest::__private::OperationSpec::new(
-                #id, #method, #path, #is_async, #status, #summary, #description, &[#(#tags),*],
-            );
-            #(#declares)*
-            spec.finish()
-        }}
+        let id = &self.id;
+        match &self.role {
+            Role::Operation {
+                method,
+                path,
+                status_code,
+                tags,
+                summary,
+            } => {
+                let summary = option_str(summary);
+                quote! {{
+                    let mut spec = ::fastwasm_guest::__private::OperationSpec::new(
+                        #id, #method, #path, #is_async, #status_code, #summary, #description,
+                        &[#(#tags),*],
+                    );
+                    #(#declares)*
+                    spec.finish()
+                }}
+            }
+            Role::Provider { teardown } => {
+                let has_teardown = teardown.is_some();
+                quote! {{
+                    let mut spec =
+                        ::fastwasm_guest::__private::OperationSpec::provider(#id, #is_async, #description);
+                    #(#declares)*
+                    spec.finish_provider(#has_teardown)
+                }}
+            }
+        }
     }
 
     /// The name of the generated function that extracts arguments, calls and finishes.
     pub fn caller(&self) -> syn::Ident {
-        format_ident!("__fastwasm_call_{}", self.ident)
+        match self.role {
+            Role::Operation { .. } => format_ident!("__fastwasm_call_{}", self.ident),
+            Role::Provider { .. } => format_ident!("__fastwasm_provide_{}", self.ident),
+        }
+    }
+
+    /// The name of the generated teardown of a provider.
+    pub fn teardown_caller(&self) -> syn::Ident {
+        format_ident!("__fastwasm_teardown_{}", self.ident)
     }
 
     /// The generated caller for this operation.
     pub fn caller_fn(&self) -> TokenStream {
         let caller = self.caller();
         let ident = &self.ident;
-        let status = self.status_code;
         let names: Vec<_> = (0..self.args.len())
             .map(|i| format_ident!("__arg{i}"))
             .collect();
@@ -191,10 +298,23 @@ impl Route {
                 }
             });
         let output = &self.output;
-        // The conversion is spanned at the return type: a type that is not a response is
-        // reported there, once.
-        let into_response = quote_spanned! {output.span()=>
-            <#output as ::fastwasm_guest::IntoResponse>::into_response(value)
+        // The conversion is spanned at the return type: a type that does not fit is reported
+        // there, once.
+        let (returns, convert, finish) = match &self.role {
+            Role::Operation { status_code, .. } => (
+                quote!(::fastwasm_guest::__private::WitResponse),
+                quote_spanned! {output.span()=>
+                    <#output as ::fastwasm_guest::IntoResponse>::into_response(value)
+                },
+                quote!(|outcome| ::fastwasm_guest::__private::finish(outcome, #status_code)),
+            ),
+            Role::Provider { .. } => (
+                quote!(::std::string::String),
+                quote_spanned! {output.span()=>
+                    <#output as ::fastwasm_guest::IntoProvided>::into_provided(value)
+                },
+                quote!(::fastwasm_guest::__private::provided),
+            ),
         };
         let (asyncness, awaiting) = if self.is_async {
             (quote!(async), quote!(.await))
@@ -205,35 +325,29 @@ impl Route {
             #[doc(hidden)]
             #asyncness fn #caller(
                 ctx: &::fastwasm_guest::__private::RequestContext,
-            ) -> ::core::result::Result<
-                ::fastwasm_guest::__private::WitResponse,
-                ::fastwasm_guest::__private::WitHttpError,
-            > {
+            ) -> ::core::result::Result<#returns, ::fastwasm_guest::__private::WitHttpError> {
                 #(#body_checks)*
+                let finish = #finish;
                 let extracted = (|| -> ::core::result::Result<_, ::fastwasm_guest::HttpError> {
                     ::core::result::Result::Ok((#(#extracts,)*))
                 })();
                 let (#(#names,)*) = match extracted {
                     ::core::result::Result::Ok(args) => args,
-                    ::core::result::Result::Err(err) => {
-                        return ::fastwasm_guest::__private::finish(
-                            ::core::result::Result::Err(err), #status,
-                        );
-                    }
+                    ::core::result::Result::Err(err) => return finish(::core::result::Result::Err(err)),
                 };
                 let value = #ident(#(#names),*)#awaiting;
-                ::fastwasm_guest::__private::finish(#into_response, #status)
+                finish(#convert)
             }
         }
     }
 }
 
-fn parse_route_args(attr: &Attribute) -> syn::Result<(LitStr, Vec<(syn::Ident, Expr)>)> {
+fn parse_route_args(
+    attr: &Attribute,
+    missing: &str,
+) -> syn::Result<(LitStr, Vec<(syn::Ident, Expr)>)> {
     let Meta::List(list) = &attr.meta else {
-        return Err(syn::Error::new(
-            attr.span(),
-            "a route needs its path, e.g. #[get(\"/items/{item_id}\")]",
-        ));
+        return Err(syn::Error::new(attr.span(), missing));
     };
     list.parse_args_with(|input: syn::parse::ParseStream| {
         let path: LitStr = input.parse()?;
@@ -307,6 +421,10 @@ fn parse_arg(arg: &mut FnArg) -> syn::Result<RouteArg> {
     let mut options = Vec::new();
     let mut kept = Vec::new();
     for attr in typed.attrs.drain(..) {
+        if attr.path().is_ident("dep") {
+            options.extend(parse_dep(&attr)?);
+            continue;
+        }
         if !attr.path().is_ident("param") {
             kept.push(attr);
             continue;
@@ -336,6 +454,39 @@ fn parse_arg(arg: &mut FnArg) -> syn::Result<RouteArg> {
         name,
         ty: (*typed.ty).clone(),
         options,
+    })
+}
+
+/// `#[dep("name")]`, `#[dep("name", use_cache = false)]` or `#[dep(use_cache = false)]`.
+fn parse_dep(attr: &Attribute) -> syn::Result<Vec<(syn::Ident, Expr)>> {
+    attr.parse_args_with(|input: syn::parse::ParseStream| {
+        let mut options = Vec::new();
+        if input.peek(LitStr) {
+            let name: LitStr = input.parse()?;
+            options.push((
+                syn::Ident::new("dep", name.span()),
+                syn::parse_quote!(#name),
+            ));
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        while !input.is_empty() {
+            let key: syn::Ident = input.parse()?;
+            if key != "use_cache" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected the dependency name or `use_cache = false`",
+                ));
+            }
+            input.parse::<Token![=]>()?;
+            let value: syn::LitBool = input.parse()?;
+            options.push((key, syn::parse_quote!(#value)));
+            if !input.is_empty() {
+                input.parse::<Token![,]>()?;
+            }
+        }
+        Ok(options)
     })
 }
 
