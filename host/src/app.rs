@@ -91,8 +91,7 @@ pub struct App {
 
 impl App {
     /// Checks every declaration and builds the route table. Errors name the components involved.
-    pub fn build(manifest: &Manifest, components: Vec<LoadedComponent>) -> Result<Self> {
-        let components: Vec<Arc<LoadedComponent>> = components.into_iter().map(Arc::new).collect();
+    pub fn build(manifest: &Manifest, components: Vec<Arc<LoadedComponent>>) -> Result<Self> {
         let mut providers = Vec::new();
         for (index, component) in components.iter().enumerate() {
             for declared in &component.info.providers {
@@ -127,6 +126,13 @@ impl App {
                 op.dependencies = uses;
                 op.params = merge_params(std::mem::take(&mut op.params), graph.params(&op.plan))
                     .map_err(|err| anyhow!("{owner}: {err}"))?;
+                // A route conflict says more than a duplicate id: check it first.
+                router.insert(
+                    op.method.clone(),
+                    op.template.clone(),
+                    operations.len(),
+                    owner,
+                )?;
                 if let Some(other) = ids.insert(op.id.clone(), index) {
                     let other = &components[other].spec.name;
                     bail!(
@@ -135,13 +141,6 @@ impl App {
                         op.id
                     );
                 }
-                let owner = format!("operation `{}` of component `{name}`", op.id);
-                router.insert(
-                    op.method.clone(),
-                    op.template.clone(),
-                    operations.len(),
-                    owner,
-                )?;
                 operations.push(op);
             }
         }

@@ -6,13 +6,16 @@ use crate::engine;
 use crate::executor::Executor;
 use crate::loader::Loader;
 use crate::manifest::Manifest;
+use crate::reload::{Mode, Reloader};
 use crate::server::Server;
-use crate::settings::Allocator;
+use crate::settings::{Allocator, Settings};
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Serve FastAPI-style path operations compiled to WebAssembly components.
@@ -32,6 +35,16 @@ enum Command {
         /// Run the components' build commands first.
         #[arg(long)]
         build: bool,
+        /// Reload when the manifest or a component file changes, without dropping a request.
+        #[arg(long)]
+        watch: bool,
+        #[command(flatten)]
+        overrides: Overrides,
+    },
+    /// Build, serve and watch: a source change rebuilds its components, a new build is
+    /// swapped in, a failed one is shown while the last good version keeps serving.
+    Dev {
+        app: PathBuf,
         #[command(flatten)]
         overrides: Overrides,
     },
@@ -159,6 +172,8 @@ pub fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<()> {
     let (command, app_dir, overrides) = split(cli.command);
     let mut manifest = Manifest::load(&app_dir)?;
+    let cli_overrides: BTreeMap<String, String> = overrides.overrides.iter().cloned().collect();
+    let file_settings = manifest.settings.clone();
     overrides.apply(&mut manifest);
     manifest.settings.validate()?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -170,11 +185,11 @@ fn run(cli: Cli) -> Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async move {
         match command {
-            Verb::Serve { build } => {
+            Verb::Serve { build, watch } => {
                 if build {
                     builder::run_builds(&manifest).await?;
                 }
-                serve(manifest).await
+                serve(manifest, watch, file_settings, cli_overrides).await
             }
             Verb::Build => {
                 builder::run_builds(&manifest).await?;
@@ -206,7 +221,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 enum Verb {
-    Serve { build: bool },
+    Serve { build: bool, watch: Option<Mode> },
     Build,
     Routes,
     Check,
@@ -217,8 +232,24 @@ fn split(command: Command) -> (Verb, PathBuf, Overrides) {
         Command::Serve {
             app,
             build,
+            watch,
             overrides,
-        } => (Verb::Serve { build }, app, overrides),
+        } => (
+            Verb::Serve {
+                build,
+                watch: watch.then_some(Mode::Watch),
+            },
+            app,
+            overrides,
+        ),
+        Command::Dev { app, overrides } => (
+            Verb::Serve {
+                build: true,
+                watch: Some(Mode::Dev),
+            },
+            app,
+            overrides,
+        ),
         Command::Build { app, overrides } => (Verb::Build, app, overrides),
         Command::Routes { app, overrides } => (Verb::Routes, app, overrides),
         Command::Check { app, overrides } => (Verb::Check, app, overrides),
@@ -231,10 +262,15 @@ async fn load(manifest: &Manifest) -> Result<App> {
     loader.load_app(manifest).await
 }
 
-async fn serve(manifest: Manifest) -> Result<()> {
+async fn serve(
+    manifest: Manifest,
+    watch: Option<Mode>,
+    file_settings: Settings,
+    cli_overrides: BTreeMap<String, String>,
+) -> Result<()> {
     let settings = manifest.settings.clone();
     let engine = engine::build(&settings)?;
-    let loader = Loader::new(engine.clone(), settings.clone())?;
+    let loader = Arc::new(Loader::new(engine.clone(), settings.clone())?);
     let app = loader.load_app(&manifest).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -250,9 +286,21 @@ async fn serve(manifest: Manifest) -> Result<()> {
     }
     tracing::info!("listening on http://{address} (app `{}`)", app.name);
     let executor = Executor::new(engine, settings.clone());
-    Server::new(app, executor, settings)
-        .serve(listener, shutdown_signal())
-        .await
+    let server = Server::new(app, executor, settings);
+    let reloader = Reloader::new(
+        manifest.root.clone(),
+        loader,
+        server.clone(),
+        manifest,
+        file_settings,
+        cli_overrides,
+    );
+    tokio::spawn(async move {
+        if let Err(err) = reloader.run(watch).await {
+            tracing::error!(target: "reload", "reloading stopped: {err:#}");
+        }
+    });
+    server.serve(listener, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

@@ -20,6 +20,7 @@ pub mod executor;
 pub mod loader;
 pub mod logging;
 pub mod manifest;
+pub mod reload;
 pub mod respond;
 pub mod router;
 pub mod scope;

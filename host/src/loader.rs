@@ -9,6 +9,7 @@ use crate::executor::{self, Deadline};
 use crate::manifest::{ComponentSpec, Manifest};
 use crate::settings::Settings;
 use anyhow::{Context, Result, anyhow, bail};
+use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::Engine;
 use wasmtime::component::{InstancePre, Linker};
@@ -70,23 +71,45 @@ impl Loader {
     pub async fn load_app(&self, manifest: &Manifest) -> Result<App> {
         let mut components = Vec::with_capacity(manifest.components.len());
         for spec in &manifest.components {
-            components.push(self.load_component(spec).await?);
+            components.push(self.load_component(spec, None).await?);
         }
         App::build(manifest, components)
     }
 
-    /// Loads one component. Errors name the component and its file.
-    pub async fn load_component(&self, spec: &ComponentSpec) -> Result<LoadedComponent> {
+    /// Loads one component; `previous` is returned as is when neither its file nor its manifest
+    /// entry changed, so a reload recompiles and re-describes only what changed. Errors name the
+    /// component and its file.
+    pub async fn load_component(
+        &self,
+        spec: &ComponentSpec,
+        previous: Option<&Arc<LoadedComponent>>,
+    ) -> Result<Arc<LoadedComponent>> {
         let context = || format!("component `{}` ({})", spec.name, spec.wasm.display());
-        self.load_component_inner(spec).await.with_context(context)
+        let bytes = tokio::fs::read(&spec.wasm)
+            .await
+            .map_err(|err| {
+                anyhow!(
+                    "cannot read the component file: {err}; has it been built (`fastwasm build`)?"
+                )
+            })
+            .with_context(context)?;
+        let digest = cache::digest(&bytes);
+        if let Some(previous) = previous.filter(|p| p.digest == digest && p.spec == *spec) {
+            return Ok(previous.clone());
+        }
+        self.compile_and_describe(spec, bytes, digest)
+            .await
+            .map(Arc::new)
+            .with_context(context)
     }
 
-    async fn load_component_inner(&self, spec: &ComponentSpec) -> Result<LoadedComponent> {
-        let bytes = tokio::fs::read(&spec.wasm).await.map_err(|err| {
-            anyhow!("cannot read the component file: {err}; has it been built (`fastwasm build`)?")
-        })?;
+    async fn compile_and_describe(
+        &self,
+        spec: &ComponentSpec,
+        bytes: Vec<u8>,
+        digest: String,
+    ) -> Result<LoadedComponent> {
         check_header(&bytes)?;
-        let digest = cache::digest(&bytes);
         let started = Instant::now();
         let (engine, cache, key) = (self.engine.clone(), self.cache.clone(), digest.clone());
         // Compiling is seconds of CPU for a large component: keep it off the async workers.

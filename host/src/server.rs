@@ -60,6 +60,11 @@ impl Server {
         self.app.load_full()
     }
 
+    /// Routes new requests to `app`; requests in flight finish on the snapshot they hold.
+    pub fn swap(&self, app: App) {
+        self.app.store(Arc::new(app));
+    }
+
     /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
     /// for up to `shutdown_grace`.
     pub async fn serve(

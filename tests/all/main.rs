@@ -7,4 +7,5 @@ mod faults;
 mod hello;
 mod lifecycle;
 mod load_errors;
+mod reload;
 mod support;

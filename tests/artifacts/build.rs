@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 9] = [
+const GUESTS: [(&str, &str); 11] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -16,6 +16,8 @@ const GUESTS: [(&str, &str); 9] = [
     ("DEPS_LAB", "deps_lab"),
     ("DEP_CYCLE", "dep_cycle"),
     ("DEP_MISSING", "dep_missing"),
+    ("VERSION_ONE", "version_one"),
+    ("VERSION_TWO", "version_two"),
 ];
 
 fn main() {
