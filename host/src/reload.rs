@@ -61,7 +61,8 @@ impl Reloader {
             .map(|c| (c.spec.name.clone(), c.clone()))
             .collect();
         Self {
-            app_dir,
+            // Watch events carry absolute paths: compare them against the resolved folder.
+            app_dir: std::fs::canonicalize(&app_dir).unwrap_or(app_dir),
             loader,
             server,
             manifest,
@@ -193,9 +194,10 @@ impl Reloader {
             let files = self.watched_files();
             let artifact_changed = changed.iter().any(|path| files.contains(&canonical(path)));
             let source_changed = mode == Some(Mode::Dev)
-                && changed
-                    .iter()
-                    .any(|path| is_source(path) && !files.contains(&canonical(path)));
+                && changed.iter().any(|path| {
+                    let relative = path.strip_prefix(&self.app_dir).unwrap_or(path);
+                    is_source(relative) && !files.contains(&canonical(path))
+                });
             if source_changed {
                 // The build writes the component files; their events bring the reload.
                 if let Err(err) = builder::run_builds(&self.manifest).await {
@@ -247,12 +249,15 @@ fn canonical(path: &Path) -> PathBuf {
     }
 }
 
-/// Whether a changed path in the app folder is source worth a rebuild (not build output).
+/// Whether a changed path, relative to the app folder, is source worth a rebuild (not build
+/// output).
 fn is_source(path: &Path) -> bool {
     !path.components().any(|c| {
         let c = c.as_os_str();
         c == "target" || c == ".git" || c == ".fastwasm" || c == "node_modules"
     }) && path.extension().is_none_or(|ext| ext != "wasm")
+        // Builds write the lock file themselves; reacting to it would rebuild in a loop.
+        && path.file_name().is_none_or(|name| name != "Cargo.lock")
 }
 
 fn hangup_signal() -> Result<mpsc::Receiver<()>> {

@@ -3,6 +3,7 @@
 mod capabilities;
 mod concurrency;
 mod dependencies;
+mod dev;
 mod faults;
 mod hello;
 mod lifecycle;

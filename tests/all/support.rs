@@ -47,8 +47,19 @@ impl Server {
 
     /// Serves the app in `dir` with its compile cache in `cache`.
     pub fn start_at(dir: &Path, flags: &[&str], cache: &Path) -> Self {
+        Self::launch("serve", dir, flags, cache, Duration::from_secs(120))
+    }
+
+    /// Runs `fastwasm <command> <dir>` (serve or dev), waiting up to `startup` for it to listen.
+    pub fn launch(
+        command: &str,
+        dir: &Path,
+        flags: &[&str],
+        cache: &Path,
+        startup: Duration,
+    ) -> Self {
         let mut child = Command::new(BIN)
-            .arg("serve")
+            .arg(command)
             .arg(dir)
             .args(["--listen", "127.0.0.1:0", "--cache-dir"])
             .arg(cache)
@@ -73,7 +84,7 @@ impl Server {
             }
             let _ = tx.send(None);
         });
-        let addr = rx.recv_timeout(Duration::from_secs(120)).ok().flatten();
+        let addr = rx.recv_timeout(startup).ok().flatten();
         let Some(addr) = addr else {
             let _ = child.kill();
             std::thread::sleep(Duration::from_millis(100));
