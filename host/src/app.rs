@@ -162,19 +162,11 @@ impl Operation {
             .map_err(|_| anyhow!("invalid method `{}`", decl.method))?;
         let full_path = format!("{}{}", loaded.spec.prefix, decl.path);
         let template = Template::parse(&full_path).map_err(|err| anyhow!(err))?;
-        let kind = match decl.kind {
-            types::OperationKind::Sync => Kind::Sync,
-            types::OperationKind::Async => Kind::Async,
-        };
-        match kind {
-            Kind::Sync if loaded.handler.is_none() => {
-                bail!("it is sync but the component does not export `fastwasm:app/handler`")
-            }
-            Kind::Async if loaded.async_handler.is_none() => {
-                bail!("it is async but the component does not export `fastwasm:app/async-handler`")
-            }
-            _ => {}
-        }
+        let kind = exported_kind(
+            decl.kind,
+            [loaded.handler.is_some(), loaded.async_handler.is_some()],
+            ["handler", "async-handler"],
+        )?;
         if !(100..=599).contains(&decl.status_code) {
             bail!("status code {} is not an HTTP status", decl.status_code);
         }
@@ -232,14 +224,7 @@ impl Operation {
             summary: decl.summary.clone(),
             description: decl.description.clone(),
             tags: decl.tags.clone(),
-            dependencies: decl
-                .dependencies
-                .iter()
-                .map(|d| DependencyUse {
-                    name: d.name.clone(),
-                    use_cache: d.use_cache,
-                })
-                .collect(),
+            dependencies: decl.dependencies.iter().map(dependency_use).collect(),
             plan: Plan::default(),
             component,
         })
@@ -251,19 +236,11 @@ fn check_provider(
     component: usize,
     loaded: &LoadedComponent,
 ) -> Result<Provider> {
-    let kind = match decl.kind {
-        types::OperationKind::Sync => Kind::Sync,
-        types::OperationKind::Async => Kind::Async,
-    };
-    match kind {
-        Kind::Sync if loaded.provider.is_none() => {
-            bail!("it is sync but the component does not export `fastwasm:app/provider`")
-        }
-        Kind::Async if loaded.async_provider.is_none() => {
-            bail!("it is async but the component does not export `fastwasm:app/async-provider`")
-        }
-        _ => {}
-    }
+    let kind = exported_kind(
+        decl.kind,
+        [loaded.provider.is_some(), loaded.async_provider.is_some()],
+        ["provider", "async-provider"],
+    )?;
     let params = decl
         .params
         .iter()
@@ -281,16 +258,37 @@ fn check_provider(
         component_name: loaded.spec.name.clone(),
         kind,
         params,
-        dependencies: decl
-            .dependencies
-            .iter()
-            .map(|d| DependencyUse {
-                name: d.name.clone(),
-                use_cache: d.use_cache,
-            })
-            .collect(),
+        dependencies: decl.dependencies.iter().map(dependency_use).collect(),
         has_teardown: decl.has_teardown,
     })
+}
+
+/// The kind a declaration states, checked against the exports that would serve it
+/// (`[sync, async]`, named for the error).
+fn exported_kind(
+    declared: types::OperationKind,
+    exports: [bool; 2],
+    names: [&str; 2],
+) -> Result<Kind> {
+    let (kind, index) = match declared {
+        types::OperationKind::Sync => (Kind::Sync, 0),
+        types::OperationKind::Async => (Kind::Async, 1),
+    };
+    if !exports[index] {
+        bail!(
+            "it is {} but the component does not export `fastwasm:app/{}`",
+            kind.as_str(),
+            names[index]
+        );
+    }
+    Ok(kind)
+}
+
+fn dependency_use(declared: &types::DependencyUse) -> DependencyUse {
+    DependencyUse {
+        name: declared.name.clone(),
+        use_cache: declared.use_cache,
+    }
 }
 
 /// An operation's parameters followed by its providers' (FastAPI validates both together);

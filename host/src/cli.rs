@@ -284,7 +284,7 @@ async fn serve(
             component.info.operations.len()
         );
     }
-    tracing::info!("listening on http://{address} (app `{}`)", app.name);
+    let name = app.name.clone();
     let executor = Executor::new(engine, settings.clone());
     let server = Server::new(app, executor, settings);
     let reloader = Reloader::new(
@@ -295,11 +295,9 @@ async fn serve(
         file_settings,
         cli_overrides,
     );
-    tokio::spawn(async move {
-        if let Err(err) = reloader.run(watch).await {
-            tracing::error!(target: "reload", "reloading stopped: {err:#}");
-        }
-    });
+    // Watch before announcing the address: a change made once we listen is never missed.
+    tokio::spawn(reloader.start(watch)?);
+    tracing::info!("listening on http://{address} (app `{name}`)");
     server.serve(listener, shutdown_signal()).await
 }
 

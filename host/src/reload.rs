@@ -13,6 +13,7 @@ use crate::settings::Settings;
 use anyhow::{Context, Result};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,12 +55,7 @@ impl Reloader {
         file_settings: Settings,
         cli_overrides: BTreeMap<String, String>,
     ) -> Self {
-        let loaded = server
-            .app()
-            .components
-            .iter()
-            .map(|c| (c.spec.name.clone(), c.clone()))
-            .collect();
+        let loaded = by_name(&server.app());
         Self {
             // Watch events carry absolute paths: compare them against the resolved folder.
             app_dir: std::fs::canonicalize(&app_dir).unwrap_or(app_dir),
@@ -123,11 +119,7 @@ impl Reloader {
         let compile = compile_started.elapsed();
         let app = App::build(&manifest, components)?;
         let swap_started = Instant::now();
-        let loaded = app
-            .components
-            .iter()
-            .map(|c| (c.spec.name.clone(), c.clone()))
-            .collect();
+        let loaded = by_name(&app);
         self.server.swap(app);
         let swap = swap_started.elapsed();
         self.loaded = loaded;
@@ -153,7 +145,10 @@ impl Reloader {
 
     /// Reloads on SIGHUP and, with a `mode`, when the watched files change; runs until the
     /// process ends.
-    pub async fn run(mut self, mode: Option<Mode>) -> Result<()> {
+    ///
+    /// The watches are in place when this returns, so no change made after it is missed; the
+    /// returned future does the reloading.
+    pub fn start(mut self, mode: Option<Mode>) -> Result<impl Future<Output = ()>> {
         let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
@@ -178,38 +173,42 @@ impl Reloader {
             tracing::info!(target: "reload", "watching the sources in {}", self.app_dir.display());
         }
         let mut hangup = hangup_signal()?;
-        loop {
-            let mut changed = tokio::select! {
-                Some(path) = rx.recv() => vec![path],
-                Some(()) = hangup.recv() => {
-                    self.reload("SIGHUP").await;
+        Ok(async move {
+            // The watcher lives as long as the loop.
+            let mut watcher = watcher;
+            loop {
+                let mut changed = tokio::select! {
+                    Some(path) = rx.recv() => vec![path],
+                    Some(()) = hangup.recv() => {
+                        self.reload("SIGHUP").await;
+                        continue;
+                    }
+                    else => return,
+                };
+                // Wait for quiet, collecting every path that changed meanwhile.
+                while let Ok(Some(path)) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {
+                    changed.push(path);
+                }
+                let files = self.watched_files();
+                let artifact_changed = changed.iter().any(|path| files.contains(&canonical(path)));
+                let source_changed = mode == Some(Mode::Dev)
+                    && changed.iter().any(|path| {
+                        let relative = path.strip_prefix(&self.app_dir).unwrap_or(path);
+                        is_source(relative) && !files.contains(&canonical(path))
+                    });
+                if source_changed {
+                    // The build writes the component files; their events bring the reload.
+                    if let Err(err) = builder::run_builds(&self.manifest).await {
+                        tracing::error!(target: "reload", "build failed, still serving the previous version: {err:#}");
+                    }
                     continue;
                 }
-                else => return Ok(()),
-            };
-            // Wait for quiet, collecting every path that changed meanwhile.
-            while let Ok(Some(path)) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {
-                changed.push(path);
-            }
-            let files = self.watched_files();
-            let artifact_changed = changed.iter().any(|path| files.contains(&canonical(path)));
-            let source_changed = mode == Some(Mode::Dev)
-                && changed.iter().any(|path| {
-                    let relative = path.strip_prefix(&self.app_dir).unwrap_or(path);
-                    is_source(relative) && !files.contains(&canonical(path))
-                });
-            if source_changed {
-                // The build writes the component files; their events bring the reload.
-                if let Err(err) = builder::run_builds(&self.manifest).await {
-                    tracing::error!(target: "reload", "build failed, still serving the previous version: {err:#}");
+                if artifact_changed {
+                    self.reload("files changed").await;
+                    self.watch_dirs(&mut watcher, &mut watched_dirs);
                 }
-                continue;
             }
-            if artifact_changed {
-                self.reload("files changed").await;
-                self.watch_dirs(&mut watcher, &mut watched_dirs);
-            }
-        }
+        })
     }
 
     /// Watches the folder of each watched file: replacing a file by rename, or deleting and
@@ -232,6 +231,14 @@ impl Reloader {
             }
         }
     }
+}
+
+/// An app's components by name: what the next reload compares against.
+fn by_name(app: &App) -> HashMap<String, Arc<LoadedComponent>> {
+    app.components
+        .iter()
+        .map(|component| (component.spec.name.clone(), component.clone()))
+        .collect()
 }
 
 /// A path with its folder resolved, so that `a/../b/x.wasm` and `b/x.wasm` compare equal even

@@ -6,7 +6,7 @@
 //! `http-error` ends the request before the handler; teardowns run whatever happened.
 
 use crate::app::{App, Kind};
-use crate::bindings::types;
+use crate::bindings::{async_provider, provider, types};
 use crate::deps::{Plan, Step};
 use crate::executor::{CallError, Deadline, Executor, Live, within};
 use crate::loader::LoadedComponent;
@@ -232,10 +232,7 @@ async fn provide(
     if !async_calls.is_empty() {
         let steps: Vec<Step> = async_calls.iter().map(|call| call.step.clone()).collect();
         let run = async {
-            let indices = component
-                .async_provider
-                .as_ref()
-                .ok_or_else(|| format_err!("the component has no async provider export"))?;
+            let indices = async_exports(component)?;
             let guest = indices.load(&mut live.store, &live.instance)?;
             let guest = &guest;
             live.store
@@ -269,10 +266,7 @@ async fn provide(
         let (component, req) = (component.clone(), req.clone());
         let ran = executor
             .on_pool(deadline, move || async move {
-                let indices = component
-                    .provider
-                    .as_ref()
-                    .ok_or_else(|| format_err!("the component has no provider export"))?;
+                let indices = sync_exports(&component)?;
                 let guest = indices.load(&mut live.store, &live.instance)?;
                 let mut results = Vec::new();
                 for call in sync_calls {
@@ -317,10 +311,7 @@ async fn teardown(
     match kind {
         Kind::Async => {
             let run = async {
-                let indices = component
-                    .async_provider
-                    .as_ref()
-                    .ok_or_else(|| format_err!("the component has no async provider export"))?;
+                let indices = async_exports(&component)?;
                 let guest = indices.load(&mut live.store, &live.instance)?;
                 live.store
                     .run_concurrent(async move |accessor| {
@@ -334,10 +325,7 @@ async fn teardown(
         Kind::Sync => {
             executor
                 .on_pool(deadline, move || async move {
-                    let indices = component
-                        .provider
-                        .as_ref()
-                        .ok_or_else(|| format_err!("the component has no provider export"))?;
+                    let indices = sync_exports(&component)?;
                     let guest = indices.load(&mut live.store, &live.instance)?;
                     guest.call_teardown(&mut live.store, &name, &value).await?;
                     Ok(live)
@@ -345,6 +333,20 @@ async fn teardown(
                 .await
         }
     }
+}
+
+fn async_exports(component: &LoadedComponent) -> wasmtime::Result<&async_provider::GuestIndices> {
+    component
+        .async_provider
+        .as_ref()
+        .ok_or_else(|| format_err!("the component has no async provider export"))
+}
+
+fn sync_exports(component: &LoadedComponent) -> wasmtime::Result<&provider::GuestIndices> {
+    component
+        .provider
+        .as_ref()
+        .ok_or_else(|| format_err!("the component has no provider export"))
 }
 
 fn fail_all(calls: Vec<Call>, error: &CallError) -> Vec<(Step, Outcome)> {

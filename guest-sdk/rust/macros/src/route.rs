@@ -90,16 +90,7 @@ impl Route {
                 }
             }
         }
-        let args = func
-            .sig
-            .inputs
-            .iter_mut()
-            .map(parse_arg)
-            .collect::<syn::Result<Vec<_>>>()?;
-        let output = match &func.sig.output {
-            ReturnType::Default => syn::parse_quote!(()),
-            ReturnType::Type(_, ty) => (**ty).clone(),
-        };
+        let (args, output) = parse_signature(func)?;
         Ok(Self {
             id: name.value(),
             ident: func.sig.ident.clone(),
@@ -157,16 +148,7 @@ impl Route {
         let summary = summary
             .or_else(|| doc.as_deref().and_then(first_paragraph))
             .or_else(|| Some(title_case(&func.sig.ident.to_string())));
-        let args = func
-            .sig
-            .inputs
-            .iter_mut()
-            .map(parse_arg)
-            .collect::<syn::Result<Vec<_>>>()?;
-        let output = match &func.sig.output {
-            ReturnType::Default => syn::parse_quote!(()),
-            ReturnType::Type(_, ty) => (**ty).clone(),
-        };
+        let (args, output) = parse_signature(func)?;
         Ok(Self {
             id,
             ident: func.sig.ident.clone(),
@@ -340,6 +322,21 @@ impl Route {
             }
         }
     }
+}
+
+/// The arguments (with their `#[param]`/`#[dep]` attributes removed) and the return type.
+fn parse_signature(func: &mut ItemFn) -> syn::Result<(Vec<RouteArg>, Type)> {
+    let args = func
+        .sig
+        .inputs
+        .iter_mut()
+        .map(parse_arg)
+        .collect::<syn::Result<Vec<_>>>()?;
+    let output = match &func.sig.output {
+        ReturnType::Default => syn::parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    Ok((args, output))
 }
 
 fn parse_route_args(
