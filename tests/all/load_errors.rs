@@ -1,7 +1,7 @@
 //! Bad input at load time is a clear error that names what is wrong, and nothing is served.
 
 use crate::support::{app, run, shared_cache};
-use fastwasm_test_artifacts::{CONFLICT, HELLO};
+use fastwasm_test_artifacts::{CONFLICT, HELLO, KIND_MISMATCH};
 
 /// Runs `fastwasm check` on an app; its exit success and its log.
 fn check(dir: &std::path::Path) -> (bool, String) {
@@ -95,4 +95,17 @@ fn manifest_mistakes_are_named() {
     let (ok, text) = check(std::path::Path::new("/nonexistent-app"));
     assert!(!ok);
     assert!(text.contains("cannot read the app manifest"), "{text}");
+}
+
+#[test]
+fn a_kind_the_exports_cannot_serve_is_rejected() {
+    let (ok, text) = check(app(&[("mismatch", KIND_MISMATCH, "")], "").path());
+    assert!(!ok);
+    assert!(
+        text.contains(
+            "component `mismatch`: operation `late`: it is async but the component does not \
+             export `fastwasm:app/async-handler`"
+        ),
+        "{text}"
+    );
 }

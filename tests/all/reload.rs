@@ -253,3 +253,47 @@ async fn sighup_reloads_and_reports_versions() {
     assert!(line.contains("reason=SIGHUP"), "{line}");
     assert!(line.contains("svc ") && line.contains(" -> "), "{line}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deleted_recreated_and_chunked_files_are_handled() {
+    let dir = versioned_app(VERSION_ONE);
+    let server = Server::start_at(dir.path(), &["--watch"], &shared_cache());
+    let path = dir.path().join("svc.wasm");
+
+    // Deleted: the reload fails (nothing to read) and v1 keeps serving.
+    std::fs::remove_file(&path).unwrap();
+    tokio::task::block_in_place(|| wait_until(&server, failed_reloads, 1));
+    assert!(
+        server.logs().contains("cannot read the component file"),
+        "{}",
+        server.logs()
+    );
+    assert_eq!(version(&server).await, "v1");
+
+    // Recreated in two chunks with a pause longer than the debounce: the half file is
+    // rejected, never served, and the whole one is picked up.
+    let bytes = std::fs::read(VERSION_TWO).unwrap();
+    let (head, tail) = bytes.split_at(bytes.len() / 2);
+    std::fs::write(&path, head).unwrap();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        version(&server).await,
+        "v1",
+        "a half-written file was served"
+    );
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .unwrap();
+    std::io::Write::write_all(&mut file, tail).unwrap();
+    drop(file);
+    let start = Instant::now();
+    while version(&server).await != "v2" {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{}",
+            server.logs()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

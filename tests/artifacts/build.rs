@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 11] = [
+const GUESTS: [(&str, &str); 12] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -18,6 +18,7 @@ const GUESTS: [(&str, &str); 11] = [
     ("DEP_MISSING", "dep_missing"),
     ("VERSION_ONE", "version_one"),
     ("VERSION_TWO", "version_two"),
+    ("KIND_MISMATCH", "kind_mismatch"),
 ];
 
 fn main() {

@@ -1,0 +1,57 @@
+//! A component written against the WIT contract directly, without the SDK: it exports only the
+//! sync `handler` yet declares an async operation, which the host must refuse to load.
+
+wit_bindgen::generate!({
+    path: "../../../wit",
+    inline: r#"
+        package test:mismatch;
+
+        world mismatch {
+            export fastwasm:app/metadata@0.1.0;
+            export fastwasm:app/handler@0.1.0;
+        }
+    "#,
+    world: "test:mismatch/mismatch",
+    generate_all,
+});
+
+use exports::fastwasm::app::{handler, metadata};
+use fastwasm::app::types::{
+    AppInfo, Dependency, HttpError, Operation, OperationKind, Request, Response,
+};
+
+struct Mismatch;
+
+impl metadata::Guest for Mismatch {
+    fn describe() -> AppInfo {
+        AppInfo {
+            operations: vec![Operation {
+                id: "late".into(),
+                method: "GET".into(),
+                path: "/late".into(),
+                summary: None,
+                description: None,
+                tags: Vec::new(),
+                kind: OperationKind::Async,
+                params: Vec::new(),
+                body: None,
+                status_code: 200,
+                response_schema: None,
+                dependencies: Vec::new(),
+            }],
+            providers: Vec::new(),
+        }
+    }
+}
+
+impl handler::Guest for Mismatch {
+    fn handle(_req: Request, _deps: Vec<Dependency>) -> Result<Response, HttpError> {
+        Ok(Response {
+            status: 200,
+            headers: Vec::new(),
+            body: b"never served".to_vec(),
+        })
+    }
+}
+
+export!(Mismatch);
