@@ -10,7 +10,6 @@
 use crate::app::Kind;
 use crate::validate::ParamRule;
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 
 /// How a consumer uses a dependency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,17 +82,10 @@ impl Plan {
     }
 }
 
-/// A load-time dependency error.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A load-time dependency error: its message names the components involved.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
 pub struct GraphError(pub String);
-
-impl fmt::Display for GraphError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for GraphError {}
 
 /// Every provider of an app, by name, with the overrides in force.
 #[derive(Debug, Default)]

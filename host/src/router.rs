@@ -7,7 +7,6 @@
 
 use hyper::Method;
 use std::collections::HashMap;
-use std::fmt;
 
 /// A path template split into segments.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +75,8 @@ impl Template {
 }
 
 /// Two operations claim the same method and path.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("route conflict: {method} {path} is declared by {existing} and by {new}")]
 pub struct RouteConflict {
     /// The method both claim.
     pub method: Method,
@@ -87,18 +87,6 @@ pub struct RouteConflict {
     /// Who tried to claim it.
     pub new: String,
 }
-
-impl fmt::Display for RouteConflict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "route conflict: {} {} is declared by {} and by {}",
-            self.method, self.path, self.existing, self.new
-        )
-    }
-}
-
-impl std::error::Error for RouteConflict {}
 
 #[derive(Debug)]
 struct Entry<T> {

@@ -2,9 +2,10 @@
 //! body limit, routing, validation, the call, the access log, and a graceful shutdown that
 //! drains in-flight requests.
 
-use crate::app::App;
+use crate::app::{App, Operation};
 use crate::bindings::types;
-use crate::executor::{CallError, Deadline, Executor};
+use crate::executor::{Answer, CallError, Deadline, Executor};
+use crate::loader::LoadedComponent;
 use crate::respond::{self, HttpResponse};
 use crate::router::RouteMatch;
 use crate::scope::{RequestScope, Resolution};
@@ -163,22 +164,11 @@ impl Server {
                 template,
                 params,
             } => (*target, template, params),
-            RouteMatch::MethodNotAllowed(allowed) => {
-                let mut response = respond::status(StatusCode::METHOD_NOT_ALLOWED);
-                let allow = allowed
-                    .iter()
-                    .map(|m| m.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                if let Ok(allow) = HeaderValue::from_str(&allow) {
-                    response.headers_mut().insert(ALLOW, allow);
-                }
-                return response;
-            }
+            RouteMatch::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
             RouteMatch::NotFound => return respond::status(StatusCode::NOT_FOUND),
         };
         let op = &app.operations[op_index];
-        let component = app.components[op.component].clone();
+        let component = &app.components[op.component];
         served.operation = Some(op.id.clone());
         served.component = Some(component.spec.name.clone());
 
@@ -212,14 +202,26 @@ impl Server {
             operation_id: op.id.clone(),
             params,
         };
-        let (name, version) = (&component.spec.name, component.version().to_owned());
+        let outcome = self.run(&app, op, request).await;
+        self.render(op, component, outcome)
+    }
+
+    /// Resolves the operation's dependencies, calls it, and runs the teardowns, all under one
+    /// deadline (teardowns get their own).
+    async fn run(
+        &self,
+        app: &App,
+        op: &Operation,
+        request: types::Request,
+    ) -> Result<Answer, CallError> {
         let deadline = Deadline::after(self.settings.request_timeout);
-        let mut scope = RequestScope::new(&self.executor, &app, &op.id, deadline);
+        let mut scope = RequestScope::new(&self.executor, app, &op.id, deadline);
         let outcome = match scope.resolve(&op.plan, &request).await {
             Ok(Resolution::Ready(deps)) => {
-                let call =
-                    self.executor
-                        .call(component.clone(), op.kind, &op.id, request, deps, deadline);
+                let component = app.components[op.component].clone();
+                let call = self
+                    .executor
+                    .call(component, op.kind, &op.id, request, deps, deadline);
                 call.await
             }
             // A provider ended the request (a 401, say): its error is the response.
@@ -238,6 +240,17 @@ impl Server {
         };
         // Teardowns run after the handler, also when it or a provider failed.
         scope.teardown().await;
+        outcome
+    }
+
+    /// The HTTP response for an outcome; failures are logged with the component and operation.
+    fn render(
+        &self,
+        op: &Operation,
+        component: &LoadedComponent,
+        outcome: Result<Answer, CallError>,
+    ) -> HttpResponse {
+        let (name, version) = (&component.spec.name, component.version());
         match outcome {
             Ok(answer) => respond::from_answer(answer).unwrap_or_else(|reason| {
                 tracing::error!(component = %name, %version, operation = %op.id,
@@ -262,6 +275,20 @@ impl Server {
             }
         }
     }
+}
+
+/// 405 with the methods the path does allow.
+fn method_not_allowed(allowed: &[hyper::Method]) -> HttpResponse {
+    let mut response = respond::status(StatusCode::METHOD_NOT_ALLOWED);
+    let allow = allowed
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    if let Ok(allow) = HeaderValue::from_str(&allow) {
+        response.headers_mut().insert(ALLOW, allow);
+    }
+    response
 }
 
 /// Reads the body up to `limit` bytes: 413 past it (before reading, when Content-Length says
