@@ -216,6 +216,35 @@ async fn independent_async_providers_resolve_concurrently() {
     );
 }
 
+#[tokio::test]
+async fn a_provider_component_is_instantiated_once_per_request() {
+    let dir = app_with("", &[("lab", DEPS_LAB)]);
+    let server = Server::start_at(dir.path(), &[], &shared_cache());
+    // Three providers of one component share its one instance for the request (calls 1, 2, 3
+    // on it), and the next request gets a fresh one.
+    for _ in 0..2 {
+        let (status, _, body) = get(server.url("/counts")).await;
+        assert_eq!((status, body.as_str()), (200, "[1,2,3]"));
+    }
+}
+
+#[tokio::test]
+async fn a_failing_teardown_is_logged_and_changes_nothing() {
+    let dir = app_with("", &[("lab", DEPS_LAB)]);
+    let server = Server::start_at(dir.path(), &[], &shared_cache());
+    let (status, _, body) = get(server.url("/fragile")).await;
+    assert_eq!((status, body.as_str()), (200, "fine so far"));
+    let line = server
+        .wait_for_log(
+            &["teardown failed", "dependency=fragile"],
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|| panic!("{}", server.logs()));
+    assert!(line.contains("component=lab"), "{line}");
+    let (status, _, _) = get(server.url("/fragile")).await;
+    assert_eq!(status, 200, "the next request is served normally");
+}
+
 #[test]
 fn routes_shows_each_operations_dependency_chain() {
     let dir = app_with(
