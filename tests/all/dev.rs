@@ -65,15 +65,9 @@ async fn editing_the_source_serves_the_new_behaviour() {
     assert_eq!(answer(&server).await, "before");
 
     std::fs::write(dir.path().join("src/lib.rs"), handler("after")).unwrap();
-    let start = Instant::now();
-    while answer(&server).await != "after" {
-        assert!(
-            start.elapsed() < Duration::from_secs(300),
-            "the edit was not served:\n{}",
-            server.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    server
+        .wait_for_body("/", "after", Duration::from_secs(300))
+        .await;
     assert!(server.logs().contains("devapp"), "{}", server.logs());
 
     // A broken edit: the build error is shown, the last good version keeps serving.

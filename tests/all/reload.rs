@@ -186,15 +186,9 @@ async fn broken_versions_never_replace_a_working_one() {
             std::thread::sleep(Duration::from_millis(20));
         }
     });
-    let start = Instant::now();
-    while version(&server).await != "v2" {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{}",
-            server.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server
+        .wait_for_body("/version", "v2", Duration::from_secs(30))
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -287,13 +281,7 @@ async fn deleted_recreated_and_chunked_files_are_handled() {
         .unwrap();
     std::io::Write::write_all(&mut file, tail).unwrap();
     drop(file);
-    let start = Instant::now();
-    while version(&server).await != "v2" {
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "{}",
-            server.logs()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    server
+        .wait_for_body("/version", "v2", Duration::from_secs(30))
+        .await;
 }

@@ -133,6 +133,19 @@ impl Server {
         self.child.id()
     }
 
+    /// Polls `path` until its body is `expected`; fails with the log after `within`.
+    pub async fn wait_for_body(&self, path: &str, expected: &str, within: Duration) {
+        let start = Instant::now();
+        while get(self.url(path)).await.2 != expected {
+            assert!(
+                start.elapsed() < within,
+                "{path} never answered {expected:?}; the log:\n{}",
+                self.logs()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Sends SIGTERM and waits for the process to exit.
     pub fn terminate(&mut self) -> ExitStatus {
         Command::new("kill")
