@@ -222,15 +222,17 @@ pub async fn within<T>(
     work: impl Future<Output = Result<T>>,
 ) -> std::result::Result<T, CallError> {
     match tokio::time::timeout_at(deadline.instant(), work).await {
-        Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => {
-            let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
-            if interrupted && deadline.passed() {
-                Err(CallError::Timeout)
-            } else {
-                Err(CallError::Guest(err))
-            }
-        }
+        Ok(result) => result.map_err(|err| classify(err, deadline)),
         Err(_) => Err(CallError::Timeout),
+    }
+}
+
+/// A guest error as a call error: the epoch interrupt at the deadline is a timeout.
+pub fn classify(err: GuestFailure, deadline: Deadline) -> CallError {
+    let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
+    if interrupted && deadline.passed() {
+        CallError::Timeout
+    } else {
+        CallError::Guest(err)
     }
 }

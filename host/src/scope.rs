@@ -8,7 +8,7 @@
 use crate::app::{App, Kind};
 use crate::bindings::{async_provider, provider, types};
 use crate::deps::{Plan, Step};
-use crate::executor::{CallError, Deadline, Executor, Live, within};
+use crate::executor::{CallError, Deadline, Executor, Live, classify, within};
 use crate::loader::LoadedComponent;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -247,13 +247,12 @@ async fn provide(
                 .await
         };
         match within(deadline, run).await {
-            Ok(results) => outcomes.extend(steps.into_iter().zip(results).map(|(step, result)| {
-                let outcome = result.map_err(|err| match err.downcast_ref::<wasmtime::Trap>() {
-                    Some(wasmtime::Trap::Interrupt) => CallError::Timeout,
-                    _ => CallError::Guest(err),
-                });
-                (step, outcome)
-            })),
+            Ok(results) => outcomes.extend(
+                steps
+                    .into_iter()
+                    .zip(results)
+                    .map(|(step, result)| (step, result.map_err(|err| classify(err, deadline)))),
+            ),
             Err(error) => {
                 // The instance may be mid-call: it is not used again.
                 outcomes.extend(steps.into_iter().map(|step| (step, copy(&error))));
@@ -282,10 +281,9 @@ async fn provide(
             Ok((returned, results)) => {
                 live = returned;
                 outcomes.extend(
-                    steps
-                        .into_iter()
-                        .zip(results)
-                        .map(|(step, result)| (step, result.map_err(CallError::Guest))),
+                    steps.into_iter().zip(results).map(|(step, result)| {
+                        (step, result.map_err(|err| classify(err, deadline)))
+                    }),
                 );
             }
             Err(error) => {
