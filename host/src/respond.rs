@@ -49,7 +49,7 @@ pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
     };
     let status = StatusCode::from_u16(status)
         .ok()
-        .filter(|s| s.as_u16() >= 200 || s.as_u16() == 100)
+        .filter(|s| s.as_u16() >= 200)
         .ok_or_else(|| format!("status {status} is not a final HTTP status"))?;
     let mut response = Response::new(Full::new(body));
     *response.status_mut() = status;
@@ -100,12 +100,19 @@ mod tests {
 
     #[test]
     fn malformed_answers_are_rejected() {
-        let bad_status = Ok(types::Response {
-            status: 1000,
-            headers: vec![],
-            body: vec![],
-        });
-        assert!(from_answer(bad_status).unwrap_err().contains("status 1000"));
+        // Not a status, and statuses a handler's answer cannot end with (1xx are interim).
+        for status in [1000, 100, 199] {
+            let bad = Ok(types::Response {
+                status,
+                headers: vec![],
+                body: vec![],
+            });
+            assert!(
+                from_answer(bad)
+                    .unwrap_err()
+                    .contains(&format!("status {status}"))
+            );
+        }
         let bad_header = Ok(types::Response {
             status: 200,
             headers: vec![("bad header".into(), vec![])],
