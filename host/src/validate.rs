@@ -6,7 +6,7 @@
 use hyper::HeaderMap;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Map, Number, Value, json};
+use serde_json::{Number, Value, json};
 use std::cmp::Ordering;
 
 /// Where a parameter is read from.
@@ -497,9 +497,7 @@ fn cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
 
 /// The body of a 422 response.
 pub fn detail(errors: &[ValidationError]) -> Value {
-    let mut body = Map::new();
-    body.insert("detail".into(), json!(errors));
-    Value::Object(body)
+    json!({ "detail": errors })
 }
 
 #[cfg(test)]
