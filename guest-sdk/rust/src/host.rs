@@ -1,6 +1,6 @@
 //! What the host offers beyond WASI: a non-blocking sleep and structured logs.
 
-use crate::__bindings::fastwasm::app::host;
+use crate::__bindings::fastwasm::app::{host, timers};
 use std::time::Duration;
 
 /// Waits for `duration` without holding a thread: other requests run meanwhile.
@@ -9,7 +9,7 @@ use std::time::Duration;
 /// its blocking-pool thread busy for the whole wait, as a `def` endpoint does in FastAPI.
 pub async fn sleep(duration: Duration) {
     let millis = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-    host::sleep(millis).await;
+    timers::sleep(millis).await;
 }
 
 /// The severity of a log record.

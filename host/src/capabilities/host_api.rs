@@ -1,7 +1,8 @@
-//! `fastwasm:app/host`: a sleep that yields to other requests, and structured guest logs.
+//! `fastwasm:app/host` and `fastwasm:app/timers`: structured guest logs, and a sleep that yields
+//! to other requests.
 
 use super::GuestState;
-use crate::bindings::{host, types};
+use crate::bindings::{host, timers, types};
 use std::time::Duration;
 use wasmtime::component::{Accessor, HasSelf};
 
@@ -32,7 +33,9 @@ impl host::Host for GuestState {
     }
 }
 
-impl<T: Send> host::HostWithStore<T> for HasSelf<GuestState> {
+impl timers::Host for GuestState {}
+
+impl<T: Send> timers::HostWithStore<T> for HasSelf<GuestState> {
     async fn sleep(_accessor: &Accessor<T, Self>, millis: u64) -> wasmtime::Result<()> {
         // The request deadline bounds the wait: the executor drops this future when it passes.
         tokio::time::sleep(Duration::from_millis(millis)).await;
