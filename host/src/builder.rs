@@ -1,46 +1,73 @@
 //! `fastwasm build`: runs each component's build command in the app folder, with the
-//! component's name on every line of its output.
+//! component's name on every line of its output, after installing the guest toolchains the
+//! commands call (see `toolchains`).
 
 use crate::manifest::Manifest;
+use crate::toolchains::{Toolchain, Toolchains};
 use anyhow::{Context, Result, bail};
+use std::collections::BTreeSet;
 use std::process::Stdio;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
 /// Runs the build commands of every component that has one, in manifest order.
 pub async fn run_builds(manifest: &Manifest) -> Result<()> {
-    for component in &manifest.components {
-        let Some(command) = &component.build else {
-            continue;
-        };
-        let name = &component.name;
+    let commands: Vec<(&str, &str)> = manifest
+        .components
+        .iter()
+        .filter_map(|c| Some((c.name.as_str(), c.build.as_deref()?)))
+        .collect();
+    if commands.is_empty() {
+        return Ok(());
+    }
+    let needed: BTreeSet<Toolchain> = commands
+        .iter()
+        .flat_map(|(_, command)| Toolchain::used_by(command))
+        .collect();
+    let env = Toolchains::for_app(&manifest.root).prepare(&needed).await?;
+    for (name, command) in commands {
         tracing::info!(component = %name, "building: {command}");
-        let mut child = Command::new("sh")
+        let mut shell = Command::new("sh");
+        shell
             .arg("-c")
             .arg(command)
             .current_dir(&manifest.root)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| format!("component `{name}`: cannot run `{command}`"))?;
-        let stdout = tokio::spawn(relay(name.clone(), child.stdout.take()));
-        let stderr = tokio::spawn(relay(name.clone(), child.stderr.take()));
-        let status = child.wait().await?;
-        let _ = tokio::join!(stdout, stderr);
-        if !status.success() {
-            bail!("component `{name}`: build command `{command}` failed ({status})");
+            .envs(env.iter().map(|(key, value)| (key, value)));
+        if let Err(err) = run_tagged(name, &mut shell).await {
+            bail!("component `{name}`: build command `{command}` failed: {err:#}");
         }
     }
     Ok(())
 }
 
-/// Prints a child's output line by line as `[component] line`.
-async fn relay(name: String, stream: Option<impl AsyncRead + Unpin>) {
+/// Runs `command` to completion, printing its output line by line as `[tag] line`.
+pub(crate) async fn run_tagged(tag: &str, command: &mut Command) -> Result<()> {
+    let program = command
+        .as_std()
+        .get_program()
+        .to_string_lossy()
+        .into_owned();
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot run `{program}`"))?;
+    let stdout = tokio::spawn(relay(tag.to_owned(), child.stdout.take()));
+    let stderr = tokio::spawn(relay(tag.to_owned(), child.stderr.take()));
+    let status = child.wait().await?;
+    let _ = tokio::join!(stdout, stderr);
+    if !status.success() {
+        bail!("`{program}` exited with {status}");
+    }
+    Ok(())
+}
+
+async fn relay(tag: String, stream: Option<impl AsyncRead + Unpin>) {
     let Some(stream) = stream else { return };
     let mut lines = BufReader::new(stream).lines();
     while let Ok(Some(line)) = lines.next_line().await {
-        eprintln!("[{name}] {line}");
+        eprintln!("[{tag}] {line}");
     }
 }

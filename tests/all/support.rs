@@ -1,11 +1,12 @@
 //! Running the real `fastwasm` binary against an app written to a temporary folder.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_fastwasm");
@@ -13,6 +14,41 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_fastwasm");
 /// A compile cache shared by every test of a run, so each component compiles once.
 pub fn shared_cache() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("fastwasm-cache")
+}
+
+/// The app at `app` (a folder relative to the repository root) after `fastwasm build`, run once
+/// per test process: it installs the guest toolchains the first time, builds every component
+/// and precompiles them into the shared cache. A failed build fails every test that needs it,
+/// with the build's output.
+pub fn built(app: &str) -> PathBuf {
+    type Build = Arc<OnceLock<Result<PathBuf, String>>>;
+    static BUILDS: LazyLock<Mutex<HashMap<String, Build>>> = LazyLock::new(Default::default);
+    let cell = BUILDS
+        .lock()
+        .unwrap()
+        .entry(app.to_owned())
+        .or_default()
+        .clone();
+    let result = cell.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(app);
+        let cache = shared_cache();
+        let output = run(&[
+            "build",
+            dir.to_str().unwrap(),
+            "--cache-dir",
+            cache.to_str().unwrap(),
+        ]);
+        if output.status.success() {
+            Ok(dir)
+        } else {
+            Err(format!(
+                "`fastwasm build {app}` failed ({}):\n{}",
+                output.status,
+                String::from_utf8_lossy(&output.stderr)
+            ))
+        }
+    });
+    result.clone().unwrap_or_else(|err| panic!("{err}"))
 }
 
 /// An app folder with a `fastwasm.toml` listing `(name, wasm path, prefix)` components.
