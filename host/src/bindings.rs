@@ -13,5 +13,5 @@ pub use generated::Service;
 pub use generated::exports::fastwasm::app::{
     async_handler, async_provider, handler, metadata, provider,
 };
-pub use generated::fastwasm::app::{host, timers};
 pub use generated::fastwasm::app::types;
+pub use generated::fastwasm::app::{host, timers};

@@ -107,6 +107,15 @@ struct Overrides {
     /// Instance allocator [default: pooling].
     #[arg(long, value_enum)]
     allocator: Option<Allocator>,
+    /// Requests one shared instance serves at once [default: 128].
+    #[arg(long)]
+    instance_concurrency: Option<usize>,
+    /// Requests one shared instance serves before it is replaced [default: 10000].
+    #[arg(long)]
+    instance_max_requests: Option<u64>,
+    /// How long an idle shared instance is kept, e.g. 60s [default: 60s].
+    #[arg(long, value_parser = humantime::parse_duration)]
+    instance_idle_timeout: Option<Duration>,
     /// Compile cache folder [default: $XDG_CACHE_HOME/fastwasm].
     #[arg(long)]
     cache_dir: Option<PathBuf>,
@@ -148,7 +157,10 @@ impl Overrides {
             max_in_flight,
             header_read_timeout,
             shutdown_grace,
-            allocator
+            allocator,
+            instance_concurrency,
+            instance_max_requests,
+            instance_idle_timeout
         );
         if self.cache_dir.is_some() {
             settings.cache_dir = self.cache_dir;

@@ -48,7 +48,8 @@ impl Deadline {
         self.0
     }
 
-    fn passed(self) -> bool {
+    /// Whether the deadline has passed.
+    pub fn passed(self) -> bool {
         Instant::now() >= self.0
     }
 }
@@ -133,7 +134,8 @@ impl Executor {
         Ok(Live { store, instance })
     }
 
-    /// Calls operation `op_id` of `component` in a fresh instance.
+    /// Calls operation `op_id` of `component`: async ones on a shared instance unless the
+    /// component asks for a fresh one per request; sync ones always in a fresh instance.
     pub async fn call(
         &self,
         component: Arc<LoadedComponent>,
@@ -144,22 +146,25 @@ impl Executor {
         deadline: Deadline,
     ) -> std::result::Result<Answer, CallError> {
         match kind {
-            Kind::Async => {
-                let call = async {
-                    let indices = component
-                        .async_handler
-                        .as_ref()
-                        .ok_or_else(|| format_err!("the component has no async handler"))?;
-                    let mut live = self.instantiate(&component, op_id, deadline).await?;
-                    let guest = indices.load(&mut live.store, &live.instance)?;
-                    live.store
-                        .run_concurrent(async move |accessor| {
-                            guest.call_handle(accessor, req, deps).await
-                        })
-                        .await?
-                };
-                within(deadline, call).await
-            }
+            Kind::Async => match &component.shared {
+                Some(shared) => within(deadline, shared.call(req, deps, deadline)).await,
+                None => {
+                    let call = async {
+                        let indices = component
+                            .async_handler
+                            .as_ref()
+                            .ok_or_else(|| format_err!("the component has no async handler"))?;
+                        let mut live = self.instantiate(&component, op_id, deadline).await?;
+                        let guest = indices.load(&mut live.store, &live.instance)?;
+                        live.store
+                            .run_concurrent(async move |accessor| {
+                                guest.call_handle(accessor, req, deps).await
+                            })
+                            .await?
+                    };
+                    within(deadline, call).await
+                }
+            },
             Kind::Sync => {
                 let (engine, settings, op_id) =
                     (self.engine.clone(), self.settings.clone(), op_id.to_owned());

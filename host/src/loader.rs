@@ -6,7 +6,8 @@ use crate::bindings::{async_handler, async_provider, handler, metadata, provider
 use crate::cache::{self, CompileCache, Origin};
 use crate::capabilities::{self, GuestState};
 use crate::executor::{self, Deadline};
-use crate::manifest::{ComponentSpec, Manifest};
+use crate::instances::SharedInstances;
+use crate::manifest::{ComponentSpec, Isolation, Manifest};
 use crate::settings::Settings;
 use anyhow::{Context, Result, anyhow, bail};
 use std::sync::Arc;
@@ -32,6 +33,8 @@ pub struct LoadedComponent {
     pub async_provider: Option<async_provider::GuestIndices>,
     /// What `describe` returned.
     pub info: types::AppInfo,
+    /// The instances async operations share, unless the component asks for `isolation = "request"`.
+    pub shared: Option<SharedInstances>,
 }
 
 impl LoadedComponent {
@@ -152,6 +155,18 @@ impl Loader {
             );
         }
         let info = self.describe(spec, &pre, &metadata).await?;
+        let shared = async_handler
+            .clone()
+            .filter(|_| spec.isolation == Isolation::Instance)
+            .map(|indices| {
+                SharedInstances::new(
+                    self.engine.clone(),
+                    self.settings.clone(),
+                    spec.clone(),
+                    pre.clone(),
+                    indices,
+                )
+            });
         Ok(LoadedComponent {
             spec: spec.clone(),
             digest,
@@ -161,6 +176,7 @@ impl Loader {
             provider,
             async_provider,
             info,
+            shared,
         })
     }
 

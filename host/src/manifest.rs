@@ -42,6 +42,20 @@ pub struct ComponentSpec {
     pub grants: Grants,
     /// Dependencies every operation of this component runs (`APIRouter(dependencies=[...])`).
     pub dependencies: Vec<String>,
+    /// Whether async requests share instances (see `instances`).
+    pub isolation: Isolation,
+}
+
+/// How much async requests of a component share. Sync operations always get a fresh instance:
+/// they run one per pool thread and gain nothing from sharing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Isolation {
+    /// Async requests share instances, many at once: an instance starts once, not per request.
+    #[default]
+    Instance,
+    /// Every request gets a fresh instance: nothing survives it, and a trap fails it alone.
+    Request,
 }
 
 /// Capabilities a component gets only when its manifest entry grants them.
@@ -89,6 +103,8 @@ struct RawComponent {
     network: bool,
     #[serde(default)]
     dependencies: Vec<String>,
+    #[serde(default)]
+    isolation: Isolation,
 }
 
 impl Manifest {
@@ -152,6 +168,7 @@ impl Manifest {
                 prefix,
                 grants,
                 dependencies: raw.dependencies,
+                isolation: raw.isolation,
             });
         }
         let mut settings = raw.server;
@@ -204,6 +221,7 @@ mod tests {
                 build = "cargo build"
                 prefix = "v1/"
                 env = { MODE = "test" }
+                isolation = "request"
             "#,
         )
         .unwrap();
@@ -218,6 +236,7 @@ mod tests {
         assert_eq!(api.prefix, "/v1");
         assert_eq!(api.grants.env["MODE"], "test");
         assert!(!api.grants.network);
+        assert_eq!(api.isolation, Isolation::Request);
     }
 
     #[test]
@@ -229,6 +248,10 @@ mod tests {
             "[[component]]\nname='a'\npath='a.wasm'\n[[component]]\nname='a'\npath='b.wasm'\n";
         assert!(err(twice).contains("two components are named `a`"));
         assert!(err("[[component]]\nname='a b'\npath='a.wasm'\n").contains("component name"));
+        assert!(
+            err("[[component]]\nname='a'\npath='a.wasm'\nisolation='none'\n")
+                .contains("unknown variant `none`")
+        );
         assert!(
             err("[server]\nsync_workers = 0\n[[component]]\nname='a'\npath='a.wasm'\n")
                 .contains("sync_workers")

@@ -39,6 +39,14 @@ pub struct Settings {
     /// The instance allocator: `pooling` (fast instantiation, reserved address space) or
     /// `on-demand`. Default `pooling`.
     pub allocator: Allocator,
+    /// Requests one shared instance serves at once; more start another instance. Default 128.
+    pub instance_concurrency: usize,
+    /// Requests one shared instance serves in its life before a fresh one replaces it, which
+    /// bounds what a leak in guest code can grow to. Default 10000.
+    pub instance_max_requests: u64,
+    /// How long a shared instance without requests is kept. Default 60s.
+    #[serde(with = "humantime_serde")]
+    pub instance_idle_timeout: Duration,
     /// Where compiled components are cached. Default `$XDG_CACHE_HOME/fastwasm`
     /// (or `~/.cache/fastwasm`).
     pub cache_dir: Option<PathBuf>,
@@ -69,6 +77,9 @@ impl Default for Settings {
             header_read_timeout: Duration::from_secs(10),
             shutdown_grace: Duration::from_secs(30),
             allocator: Allocator::Pooling,
+            instance_concurrency: 128,
+            instance_max_requests: 10_000,
+            instance_idle_timeout: Duration::from_secs(60),
             cache_dir: None,
         }
     }
@@ -84,6 +95,8 @@ impl Settings {
             ("max_wasm_stack_bytes", self.max_wasm_stack_bytes as u64),
             ("max_connections", self.max_connections as u64),
             ("max_in_flight", self.max_in_flight as u64),
+            ("instance_concurrency", self.instance_concurrency as u64),
+            ("instance_max_requests", self.instance_max_requests),
         ];
         for (key, value) in positive {
             if value == 0 {

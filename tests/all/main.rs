@@ -9,4 +9,5 @@ mod hello;
 mod lifecycle;
 mod load_errors;
 mod reload;
+mod reuse;
 mod support;

@@ -21,6 +21,12 @@ mod api {
         (CALLS.fetch_add(1, Ordering::SeqCst) + 1).to_string()
     }
 
+    /// The same count from an async operation: async requests share an instance by default.
+    #[get("/calls-async")]
+    async fn calls_async() -> String {
+        (CALLS.fetch_add(1, Ordering::SeqCst) + 1).to_string()
+    }
+
     #[get("/panic")]
     fn panic_sync() -> &'static str {
         panic!("the guest panicked on purpose")
