@@ -12,18 +12,18 @@ use tokio::process::Command;
 
 /// Runs the build commands of every component that has one, in manifest order.
 pub async fn run_builds(manifest: &Manifest) -> Result<()> {
-    let commands: Vec<(&str, &str)> = manifest
-        .components
-        .iter()
-        .filter_map(|c| Some((c.name.as_str(), c.build.as_deref()?)))
-        .collect();
+    let mut needed = BTreeSet::new();
+    let mut commands = Vec::new();
+    for component in &manifest.components {
+        if let Some(command) = &component.build {
+            needed.extend(component.toolchain);
+            needed.extend(Toolchain::used_by(command));
+            commands.push((component.name.as_str(), command.as_str()));
+        }
+    }
     if commands.is_empty() {
         return Ok(());
     }
-    let needed: BTreeSet<Toolchain> = commands
-        .iter()
-        .flat_map(|(_, command)| Toolchain::used_by(command))
-        .collect();
     let env = Toolchains::for_app(&manifest.root).prepare(&needed).await?;
     for (name, command) in commands {
         tracing::info!(component = %name, "building: {command}");

@@ -2,6 +2,7 @@
 //! and the limits that protect the host.
 
 use crate::settings::Settings;
+use crate::toolchains::Toolchain;
 use anyhow::{Context, Result, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -36,6 +37,9 @@ pub struct ComponentSpec {
     pub wasm: PathBuf,
     /// The shell command that builds `wasm`, run in the app folder by `fastwasm build`.
     pub build: Option<String>,
+    /// The guest toolchain the build needs installed, when the command does not name its tool
+    /// (`make`, a script).
+    pub toolchain: Option<Toolchain>,
     /// Prepended to every route the component declares, e.g. `/v1`.
     pub prefix: String,
     /// What the component may reach beyond clocks, random and its log.
@@ -91,6 +95,7 @@ struct RawComponent {
     name: String,
     path: PathBuf,
     build: Option<String>,
+    toolchain: Option<String>,
     #[serde(default)]
     prefix: String,
     #[serde(default)]
@@ -149,6 +154,16 @@ impl Manifest {
             if components.iter().any(|c| c.name == raw.name) {
                 bail!("two components are named `{}`", raw.name);
             }
+            let toolchain = match &raw.toolchain {
+                None => None,
+                Some(name) => Some(Toolchain::named(name).with_context(|| {
+                    format!(
+                        "component `{}`: unknown toolchain `{name}`; fastwasm installs \
+                         `python`, `javascript` and `c`",
+                        raw.name
+                    )
+                })?),
+            };
             let prefix = normalize_prefix(&raw.prefix)
                 .with_context(|| format!("component `{}`", raw.name))?;
             let grants = Grants {
@@ -165,6 +180,7 @@ impl Manifest {
                 wasm: root.join(&raw.path),
                 name: raw.name,
                 build: raw.build,
+                toolchain,
                 prefix,
                 grants,
                 dependencies: raw.dependencies,

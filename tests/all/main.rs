@@ -1,11 +1,13 @@
 //! fastwasm's end-to-end suite: the real binary, real sockets, real components.
 
+mod c_guest;
 mod capabilities;
 mod concurrency;
 mod dependencies;
 mod dev;
 mod faults;
 mod hello;
+mod javascript;
 mod lifecycle;
 mod load_errors;
 mod reload;
