@@ -10,6 +10,7 @@ mod hello;
 mod javascript;
 mod lifecycle;
 mod load_errors;
+mod polyglot;
 mod reload;
 mod reuse;
 mod support;
