@@ -1,0 +1,16 @@
+"""The Python benchmark app: the same code runs as a fastwasm component and, with a `fastwasm`
+module that re-exports FastAPI, under uvicorn."""
+
+from fastwasm import FastAPI
+
+app = FastAPI()
+
+
+@app.get("/async")
+async def hello_async():
+    return {"message": "Hello World"}
+
+
+@app.get("/sync")
+def hello_sync():
+    return {"message": "Hello World"}

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Python path operations under load, in one run: the same `bench/py-hello/main.py` served by
+# fastwasm (async with shared instances, async with an instance per request, sync) and by
+# FastAPI + uvicorn (installed from PyPI into target/bench-venv), each driven by wrk. Ratios are
+# against FastAPI's async operation.
+#
+#   bench/python.sh                   # 10 s per target, 64 connections
+#   DURATION=30s CONNECTIONS=128 bench/python.sh
+#
+# Not a test: numbers on a shared machine are noisy, so compare ratios from the same run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+source bench/lib.sh
+ensure_wrk
+
+echo "building (release host, Python component)..." >&2
+cargo build --release --quiet -p fastwasm
+target/release/fastwasm build bench/py-hello --cache-dir "$WORK/cache" 2>"$WORK/build.log" \
+  || { cat "$WORK/build.log" >&2; exit 1; }
+
+VENV=target/bench-venv
+if [ ! -x "$VENV/bin/uvicorn" ]; then
+  echo "installing FastAPI and uvicorn into $VENV..." >&2
+  python3 -m venv "$VENV"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check "fastapi==0.165.0" "uvicorn[standard]==0.54.0"
+fi
+# The app imports `fastwasm`; under uvicorn that name is FastAPI.
+mkdir -p "$WORK/shim/fastwasm"
+echo "from fastapi import *  # noqa: F403" >"$WORK/shim/fastwasm/__init__.py"
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# The same component with an instance per request.
+mkdir -p "$WORK/isolated"
+sed "s|^path = \"build/|path = \"$PWD/bench/py-hello/build/|; s|^build = .*|isolation = \"request\"|" \
+  bench/py-hello/fastwasm.toml >"$WORK/isolated/fastwasm.toml"
+
+start fastapi env PYTHONPATH="$WORK/shim" "$VENV/bin/uvicorn" main:app --app-dir bench/py-hello \
+  --host 127.0.0.1 --port "$PORT" --log-level warning --no-access-log
+# uvicorn prints its address only at info level: wait for the port instead.
+for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/sync" >/dev/null 2>&1 && break; sleep 0.1; done
+echo "127.0.0.1:$PORT" >"$WORK/fastapi.addr"
+start shared target/release/fastwasm serve bench/py-hello --listen 127.0.0.1:0 --cache-dir "$WORK/cache"
+start isolated target/release/fastwasm serve "$WORK/isolated" --listen 127.0.0.1:0 --cache-dir "$WORK/cache"
+
+measure fastapi-async fastapi /async
+measure fastapi-sync fastapi /sync
+measure fastwasm-async-shared shared /async
+measure fastwasm-async-request isolated /async
+measure fastwasm-sync shared /sync
+
+report 'GET returning {"message":"Hello World"} from Python; ratios against FastAPI + uvicorn (1 worker)'
