@@ -25,8 +25,10 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
         return Ok(());
     }
     let env = Toolchains::for_app(&manifest.root).prepare(&needed).await?;
-    for (name, command) in commands {
-        tracing::info!(component = %name, "building: {command}");
+    let total = commands.len();
+    for (index, (name, command)) in commands.into_iter().enumerate() {
+        tracing::info!(component = %name, "building ({}/{total}): {command}", index + 1);
+        let started = std::time::Instant::now();
         let mut shell = Command::new("sh");
         shell
             .arg("-c")
@@ -36,6 +38,7 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
         if let Err(err) = run_tagged(name, &mut shell).await {
             bail!("component `{name}`: build command `{command}` failed: {err:#}");
         }
+        tracing::info!(component = %name, "built in {:.1?}", started.elapsed());
     }
     Ok(())
 }

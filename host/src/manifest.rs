@@ -269,6 +269,10 @@ mod tests {
                 .contains("unknown variant `none`")
         );
         assert!(
+            err("[[component]]\nname='a'\npath='a.wasm'\ntoolchain='cobol'\n")
+                .contains("unknown toolchain `cobol`")
+        );
+        assert!(
             err("[server]\nsync_workers = 0\n[[component]]\nname='a'\npath='a.wasm'\n")
                 .contains("sync_workers")
         );

@@ -257,12 +257,20 @@ fn canonical(path: &Path) -> PathBuf {
 }
 
 /// Whether a changed path, relative to the app folder, is source worth a rebuild (not build
-/// output).
+/// output: cargo's `target`, the `build` folder the Python, JavaScript and C examples write,
+/// Python's byte-code caches, installed toolchains and packages).
 fn is_source(path: &Path) -> bool {
-    !path.components().any(|c| {
-        let c = c.as_os_str();
-        c == "target" || c == ".git" || c == ".fastwasm" || c == "node_modules"
-    }) && path.extension().is_none_or(|ext| ext != "wasm")
+    const NOT_SOURCE: [&str; 6] = [
+        "target",
+        "build",
+        "__pycache__",
+        ".git",
+        ".fastwasm",
+        "node_modules",
+    ];
+    !path
+        .components()
+        .any(|c| NOT_SOURCE.iter().any(|name| c.as_os_str() == *name)) && path.extension().is_none_or(|ext| ext != "wasm")
         // Builds write the lock file themselves; reacting to it would rebuild in a loop.
         && path.file_name().is_none_or(|name| name != "Cargo.lock")
 }
@@ -282,4 +290,26 @@ fn hangup_signal() -> Result<mpsc::Receiver<()>> {
     #[cfg(not(unix))]
     drop(tx);
     Ok(rx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_output_is_not_source() {
+        for source in ["src/lib.rs", "main.py", "app.js", "src/operations.c", "fastwasm.toml"] {
+            assert!(is_source(Path::new(source)), "{source}");
+        }
+        for output in [
+            "target/wasm32-wasip2/release/app.wasm",
+            "build/app.js",
+            "build/bindings/sync_service.h",
+            "__pycache__/main.cpython-312.pyc",
+            "Cargo.lock",
+            "app.wasm",
+        ] {
+            assert!(!is_source(Path::new(output)), "{output}");
+        }
+    }
 }
