@@ -218,7 +218,7 @@ impl ValueSchema {
                 if let Some(bound) = bound
                     && !compare(n, bound).is_some_and(check.holds)
                 {
-                    let msg = format!("Input should be {} {bound}", check.words);
+                    let msg = format!("Input should be {} {}", check.words, bound_text(bound));
                     return Err(Failure::new(check.kind, &msg).ctx(json!({ check.key: bound })));
                 }
             }
@@ -280,6 +280,15 @@ const LESS_THAN_EQUAL: BoundCheck = BoundCheck {
     key: "le",
     words: "less than or equal to",
 };
+
+/// A bound as pydantic writes it in a message: floats in Rust's shortest form, so a bound of
+/// `0.0` reads "0" (its `ctx` keeps `0.0`).
+fn bound_text(bound: &Number) -> String {
+    match bound.as_f64() {
+        Some(float) if bound.is_f64() => float.to_string(),
+        _ => bound.to_string(),
+    }
+}
 
 fn plural(n: u64) -> &'static str {
     if n == 1 { "" } else { "s" }
