@@ -11,6 +11,7 @@ mod javascript;
 mod lifecycle;
 mod load_errors;
 mod polyglot;
+mod python;
 mod reload;
 mod reuse;
 mod support;

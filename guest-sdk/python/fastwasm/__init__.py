@@ -1,0 +1,58 @@
+"""fastwasm's Python SDK: FastAPI's path-operation API for WebAssembly components.
+
+Port a FastAPI app by changing its imports:
+
+```python
+from fastwasm import FastAPI, HTTPException, Query, BaseModel
+
+app = FastAPI()
+
+class Item(BaseModel):
+    name: str
+    price: float
+
+@app.post("/items/", status_code=201)
+async def create_item(item: Item):
+    return item
+```
+"""
+
+from . import status
+from .applications import FastAPI, FastWasm
+from .encoders import jsonable_encoder
+from .exceptions import DeclarationError, HTTPException, RequestValidationError, ValidationError
+from .fields import Field
+from .host import log, sleep
+from .models import BaseModel
+from .params import Body, Cookie, Depends, Header, Path, Query
+from .requests import Request
+from .responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from .routing import APIRouter
+
+__all__ = [
+    "APIRouter",
+    "BaseModel",
+    "Body",
+    "Cookie",
+    "DeclarationError",
+    "Depends",
+    "FastAPI",
+    "FastWasm",
+    "Field",
+    "HTMLResponse",
+    "HTTPException",
+    "Header",
+    "JSONResponse",
+    "Path",
+    "PlainTextResponse",
+    "Query",
+    "RedirectResponse",
+    "Request",
+    "RequestValidationError",
+    "Response",
+    "ValidationError",
+    "jsonable_encoder",
+    "log",
+    "sleep",
+    "status",
+]

@@ -1,0 +1,99 @@
+"""`FastWasm` (also importable as `FastAPI`): the app — a router that also exports named
+providers, and the table of operations the host calls by id."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Sequence, TypeVar
+
+from . import declaration
+from .dependencies import where
+from .exceptions import DeclarationError
+from .params import DependsInfo
+from .providers import NamedProvider
+from .routing import APIRouter, Route
+
+Provided = TypeVar("Provided", bound=Callable[..., Any])
+
+
+class FastWasm(APIRouter):
+    """A fastwasm app: declare path operations on it as on FastAPI's app.
+
+    ```python
+    app = FastWasm()
+
+    @app.get("/items/{item_id}")
+    async def read_item(item_id: int, q: str | None = None):
+        return {"item_id": item_id, "q": q}
+    ```
+
+    `title`, `description` and `version` are kept for the code that reads them; the host
+    documents the app from its manifest.
+    """
+
+    def __init__(
+        self,
+        *,
+        title: str = "FastAPI",
+        description: str = "",
+        version: str = "0.1.0",
+        dependencies: Sequence[DependsInfo] | None = None,
+    ) -> None:
+        super().__init__(dependencies=dependencies)
+        self.title = title
+        self.description = description
+        self.version = version
+        self.providers: dict[str, NamedProvider] = {}
+        self._operations: dict[str, Route] | None = None
+
+    def _add(self, *args: Any, **kwargs: Any) -> None:
+        super()._add(*args, **kwargs)
+        self._operations = None
+
+    def provider(
+        self, name: str, *, description: str | None = None
+    ) -> Callable[[Provided], Provided]:
+        """Exports the decorated function as the dependency provider `name`, for operations of
+        any component to use with `Depends("name")`. The function is returned unchanged, so
+        this component's own operations may also use it with `Depends(function)`."""
+
+        def decorator(call: Provided) -> Provided:
+            if name in self.providers:
+                raise DeclarationError(
+                    f"{where(call)}: the provider `{name}` is already declared by "
+                    f"{where(self.providers[name].call)}"
+                )
+            self.providers[name] = NamedProvider(name, call, description)
+            return call
+
+        return decorator
+
+    @property
+    def operations(self) -> dict[str, Route]:
+        """The routes by operation id. An id given twice (the same function under two paths or
+        methods) falls back to FastAPI's unique form, `read_item_items__item_id__get`."""
+        if self._operations is None:
+            operations: dict[str, Route] = {}
+            for route in self.routes:
+                if route.operation_id in operations:
+                    route.operation_id = (
+                        re.sub(r"\W", "_", f"{route.endpoint.__name__}{route.path}")
+                        + f"_{route.method.lower()}"
+                    )
+                if route.operation_id in operations:
+                    raise DeclarationError(
+                        f"{where(route.endpoint)}: the operation id `{route.operation_id}` "
+                        "is used twice"
+                    )
+                operations[route.operation_id] = route
+            self._operations = operations
+        return self._operations
+
+    def describe(self) -> declaration.AppInfo:
+        return declaration.AppInfo(
+            operations=[route.declaration() for route in self.operations.values()],
+            providers=[provider.declaration() for provider in self.providers.values()],
+        )
+
+
+FastAPI = FastWasm

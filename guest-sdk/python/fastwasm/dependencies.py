@@ -1,0 +1,486 @@
+"""Reading a path operation's signature, and its dependencies' signatures in turn, into a tree
+of `Dependant`s, as FastAPI does: each argument is a path, query, header or cookie parameter
+(validated by the host against the JSON Schema declared here), a part of the body, a
+dependency, or the `Request`/`Response`.
+
+Everything that FastAPI would reject, and everything fastwasm cannot serve as FastAPI would,
+raises `DeclarationError` here — at build time, when componentize-py imports the app."""
+
+from __future__ import annotations
+
+import copy
+import enum
+import inspect
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator
+
+from . import annotations as ann
+from .encoders import jsonable_encoder
+from .exceptions import DeclarationError
+from .fields import Constraints, FieldInfo, Undefined
+from .params import BodyInfo, DependsInfo, HeaderInfo, ParamInfo, ParamLocation, PathInfo, QueryInfo
+from .requests import Request
+from .responses import Response
+from .validation import UnsupportedType, Validator, compile_type
+
+
+class CallKind(enum.Enum):
+    """How a callable runs: awaited or not, and with code after a `yield` or not."""
+
+    SYNC = enum.auto()
+    ASYNC = enum.auto()
+    GENERATOR = enum.auto()
+    ASYNC_GENERATOR = enum.auto()
+
+    @property
+    def awaits(self) -> bool:
+        return self in (CallKind.ASYNC, CallKind.ASYNC_GENERATOR)
+
+    @property
+    def has_teardown(self) -> bool:
+        return self in (CallKind.GENERATOR, CallKind.ASYNC_GENERATOR)
+
+
+def call_kind(call: Callable[..., Any]) -> CallKind:
+    target = call if inspect.isroutine(call) or inspect.isclass(call) else type(call).__call__
+    if inspect.isasyncgenfunction(target):
+        return CallKind.ASYNC_GENERATOR
+    if inspect.isgeneratorfunction(target):
+        return CallKind.GENERATOR
+    if inspect.iscoroutinefunction(target):
+        return CallKind.ASYNC
+    return CallKind.SYNC
+
+
+def where(call: Callable[..., Any]) -> str:
+    """`read_item (main.py:12)`: how build errors name a function."""
+    name = getattr(call, "__qualname__", None) or type(call).__qualname__
+    try:
+        target = inspect.unwrap(call)
+        path = inspect.getsourcefile(target) or "?"
+        line = inspect.getsourcelines(target)[1]
+    except (OSError, TypeError):
+        return f"`{name}`"
+    return f"`{name}` ({path.rsplit('/', 1)[-1]}:{line})"
+
+
+@dataclass
+class ParamField:
+    """A parameter the host validates and hands over, already coerced, under `name`."""
+
+    #: The argument it is passed as.
+    arg: str
+    location: ParamLocation
+    #: The name in the request: the header, query key, cookie or `{segment}`.
+    wire: str
+    required: bool
+    schema: dict[str, Any]
+    description: str | None
+    #: Turns the host's JSON value into the argument's type (enum members, sets).
+    convert: Callable[[Any], Any]
+    info: FieldInfo
+    #: The key of the value in `request.params`; unique within the operation (see `declare`).
+    name: str = ""
+
+
+@dataclass
+class BodyField:
+    """A part of the JSON body, validated by the SDK with pydantic's errors."""
+
+    arg: str
+    #: Its key when the body holds several parts (`Body(embed=True)`).
+    key: str
+    validator: Validator
+    info: BodyInfo
+
+
+@dataclass
+class HostDependency:
+    """`Depends("name")`: a value the host resolves before the call."""
+
+    arg: str | None
+    name: str
+    use_cache: bool
+    #: Converts the JSON value to the annotated type; `None` passes it as decoded.
+    validator: Validator | None
+
+
+@dataclass
+class Dependant:
+    """A callable and where each of its arguments comes from."""
+
+    call: Callable[..., Any]
+    kind: CallKind
+    #: The argument of the parent that receives this value (`None` for `dependencies=[...]`).
+    arg: str | None = None
+    use_cache: bool = True
+    params: list[ParamField] = field(default_factory=list)
+    body: list[BodyField] = field(default_factory=list)
+    dependencies: list[Dependant] = field(default_factory=list)
+    host_dependencies: list[HostDependency] = field(default_factory=list)
+    request_arg: str | None = None
+    response_arg: str | None = None
+
+    def walk(self) -> Iterator[Dependant]:
+        """This dependant and every one below it, parents first."""
+        yield self
+        for dependency in self.dependencies:
+            yield from dependency.walk()
+
+
+def analyse(
+    call: Callable[..., Any],
+    *,
+    path_names: frozenset[str] = frozenset(),
+    extra_dependencies: list[DependsInfo] = (),  # type: ignore[assignment]
+    arg: str | None = None,
+    use_cache: bool = True,
+    chain: tuple[Callable[..., Any], ...] = (),
+) -> Dependant:
+    """The dependant of `call`, with `extra_dependencies` (a route's `dependencies=[...]`)
+    run before those of its signature, as FastAPI orders them."""
+    if call in chain:
+        cycle = " → ".join(where(link) for link in (*chain, call))
+        raise DeclarationError(f"dependency cycle: {cycle}")
+    chain = (*chain, call)
+    dependant = Dependant(call=call, kind=call_kind(call), arg=arg, use_cache=use_cache)
+    for depends in extra_dependencies:
+        _add_dependency(dependant, None, depends, Any, path_names, chain)
+    try:
+        signature = ann.callable_signature(call)
+    except NameError as err:
+        raise DeclarationError(
+            f"{where(call)}: an annotation names something undefined: {err}"
+        ) from None
+    for parameter, annotation in signature:
+        if parameter.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        try:
+            _add_argument(dependant, parameter, annotation, path_names, chain)
+        except UnsupportedType as err:
+            raise DeclarationError(f"{where(call)}, argument `{parameter.name}`: {err}") from None
+    return dependant
+
+
+def _add_argument(
+    dependant: Dependant,
+    parameter: inspect.Parameter,
+    annotation: Any,
+    path_names: frozenset[str],
+    chain: tuple[Callable[..., Any], ...],
+) -> None:
+    name = parameter.name
+    context = f"{where(dependant.call)}, argument `{name}`"
+    inner, metadata = ann.split_annotated(annotation)
+    markers = [meta for meta in metadata if isinstance(meta, (FieldInfo, DependsInfo))]
+    if len(markers) > 1:
+        raise DeclarationError(
+            f"{context}: more than one of Query(), Path(), Body(), Depends()… in `Annotated`"
+        )
+    marker = markers[0] if markers else None
+    default = parameter.default
+    if isinstance(default, (FieldInfo, DependsInfo)):
+        if marker is not None:
+            raise DeclarationError(
+                f"{context}: give `{default!r}` in `Annotated` or as the default, not both"
+            )
+        marker, default = default, inspect.Parameter.empty
+    elif default is not inspect.Parameter.empty and isinstance(marker, FieldInfo):
+        if not marker.required:
+            raise DeclarationError(
+                f"{context}: `{type(marker).__name__.removesuffix('Info')}` default value cannot "
+                "be set in `Annotated`. Set the default value with `=` instead."
+            )
+        marker = copy.copy(marker)
+        marker.default = default
+
+    if isinstance(marker, DependsInfo):
+        _add_dependency(dependant, name, marker, inner, path_names, chain)
+        return
+    if inspect.isclass(inner) and issubclass(inner, Request):
+        dependant.request_arg = name
+        return
+    if inspect.isclass(inner) and issubclass(inner, Response):
+        dependant.response_arg = name
+        return
+
+    if marker is None:
+        value = Undefined if default is inspect.Parameter.empty else default
+        if name in path_names:
+            marker = PathInfo(value)
+        elif _is_scalar(inner):
+            marker = QueryInfo(value)
+        else:
+            marker = BodyInfo(value)
+    if isinstance(marker, BodyInfo):
+        key = marker.alias or name
+        validator = compile_type(inner, marker.constraints, from_attributes=True)
+        dependant.body.append(BodyField(name, key, validator, marker))
+    elif isinstance(marker, ParamInfo):
+        dependant.params.append(_param_field(name, inner, marker, path_names, context))
+    else:
+        raise DeclarationError(
+            f"{context}: `Field()` describes a model field; use Query(), Path(), Header(), "
+            "Cookie() or Body() for an argument"
+        )
+
+
+def _add_dependency(
+    dependant: Dependant,
+    arg: str | None,
+    depends: DependsInfo,
+    annotation: Any,
+    path_names: frozenset[str],
+    chain: tuple[Callable[..., Any], ...],
+) -> None:
+    target = depends.dependency
+    if target is None:
+        target = annotation
+        if not callable(target) or target is Any:
+            raise DeclarationError(
+                f"{where(dependant.call)}, argument `{arg}`: `Depends()` needs a class "
+                "annotation to call"
+            )
+    if isinstance(target, str):
+        validator = None
+        if annotation not in (Any, inspect.Parameter.empty):
+            validator = compile_type(annotation, from_attributes=True)
+        dependant.host_dependencies.append(
+            HostDependency(arg, target, depends.use_cache, validator)
+        )
+        return
+    if not callable(target):
+        raise DeclarationError(
+            f"{where(dependant.call)}: `Depends({target!r})` needs a callable or a name"
+        )
+    dependant.dependencies.append(
+        analyse(target, path_names=path_names, arg=arg, use_cache=depends.use_cache, chain=chain)
+    )
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def _is_scalar(annotation: Any) -> bool:
+    """Whether FastAPI reads an argument without a marker as a query parameter (scalars) rather
+    than the body (models, dataclasses, dicts, lists…)."""
+    annotation, _ = ann.strip_optional(annotation)
+    if ann.is_union(annotation):
+        return all(_is_scalar(member) for member in typing.get_args(annotation))
+    return (
+        annotation in (*_SCALARS, Any, inspect.Parameter.empty, ann.NoneType)
+        or ann.is_enum_class(annotation)
+        or typing.get_origin(annotation) is typing.Literal
+    )
+
+
+def _param_field(
+    arg: str, annotation: Any, info: ParamInfo, path_names: frozenset[str], context: str
+) -> ParamField:
+    location = info.location
+    if arg in path_names and location is not ParamLocation.PATH:
+        raise DeclarationError(
+            f"{context}: `{{{arg}}}` is in the path, so it is a path parameter, not a "
+            f"{location.value} one"
+        )
+    if location is ParamLocation.PATH:
+        if arg not in path_names:
+            raise DeclarationError(f"{context}: `Path()` but the path has no `{{{arg}}}`")
+        if not info.required:
+            raise DeclarationError(
+                f"{context}: a path parameter is always required; it cannot have a default"
+            )
+    inner, _ = ann.strip_optional(annotation)
+    origin = typing.get_origin(inner)
+    sequence = (
+        origin if origin in (list, set, tuple) else inner if inner in (list, set, tuple) else None
+    )
+    if sequence is not None:
+        if location is ParamLocation.PATH:
+            raise DeclarationError(f"{context}: a path parameter cannot be a list")
+        if info.constraints:
+            raise DeclarationError(
+                f"{context}: constraints on a list parameter are not supported (FastAPI would "
+                "check the list's length; the host checks single values)"
+            )
+        args = typing.get_args(inner)
+        if sequence is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+            raise DeclarationError(f"{context}: only `tuple[X, ...]` tuples can be parameters")
+        item_schema, convert_item = _scalar_schema(args[0] if args else Any, Constraints(), context)
+        schema: dict[str, Any] = {"type": "array", "items": item_schema}
+
+        def convert(values: list[Any]) -> Any:
+            return sequence(convert_item(value) for value in values)  # type: ignore[misc]
+
+    else:
+        schema, convert = _scalar_schema(inner, info.constraints, context)
+    if info.default not in (Undefined, None):
+        schema["default"] = jsonable_encoder(info.default)
+    if info.alias:
+        wire = info.alias
+    elif isinstance(info, HeaderInfo) and info.convert_underscores:
+        wire = arg.replace("_", "-")
+    else:
+        wire = arg
+    return ParamField(
+        arg=arg,
+        location=location,
+        wire=wire,
+        required=info.required,
+        schema=schema,
+        description=info.description,
+        convert=convert,
+        info=info,
+    )
+
+
+def _scalar_schema(
+    annotation: Any, constraints: Constraints, context: str
+) -> tuple[dict[str, Any], Callable[[Any], Any]]:
+    """The JSON Schema the host validates one value against, and the conversion of the value it
+    passes on to the argument's type."""
+    schema: dict[str, Any]
+    allowed: set[str] = set()
+    if annotation is bool:
+        schema, convert = {"type": "boolean"}, bool
+    elif annotation is int:
+        schema, convert, allowed = {"type": "integer"}, int, {"gt", "ge", "lt", "le"}
+    elif annotation is float:
+        schema, convert, allowed = {"type": "number"}, float, {"gt", "ge", "lt", "le"}
+    elif annotation is str:
+        schema, convert, allowed = {"type": "string"}, str, {"min_length", "max_length", "pattern"}
+    elif annotation in (Any, inspect.Parameter.empty):
+        schema, convert = {}, _identity
+    elif ann.is_enum_class(annotation):
+        values = [member.value for member in annotation]
+        json_types = {_json_type(value) for value in values}
+        if len(json_types) != 1 or None in json_types:
+            raise DeclarationError(
+                f"{context}: the values of enum `{annotation.__name__}` must all be strings, "
+                "or all integers"
+            )
+        schema, convert = {"type": json_types.pop(), "enum": values}, annotation
+    elif typing.get_origin(annotation) is typing.Literal:
+        raise DeclarationError(
+            f"{context}: `Literal` parameters are not supported (the host would answer an `enum` "
+            "error where FastAPI answers `literal_error`); use an Enum"
+        )
+    else:
+        raise DeclarationError(
+            f"{context}: `{ann.describe(annotation)}` cannot be a path, query, header or cookie "
+            "parameter; use str, int, float, bool, an Enum, or a list of them"
+        )
+    given = {name for name, value in vars(constraints).items() if value is not None}
+    if given - allowed:
+        names = ", ".join(f"`{name}`" for name in sorted(given - allowed))
+        raise DeclarationError(f"{context}: {names} cannot constrain `{ann.describe(annotation)}`")
+    as_number = float if annotation is float else _identity
+    keys = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
+    for name, bound in constraints.numeric.items():
+        # A float parameter states its bounds as floats, as pydantic reports them: `{"ge": 1.0}`.
+        schema[keys[name]] = as_number(bound)
+    if constraints.min_length is not None:
+        schema["minLength"] = constraints.min_length
+    if constraints.max_length is not None:
+        schema["maxLength"] = constraints.max_length
+    if constraints.pattern is not None:
+        schema["pattern"] = constraints.pattern
+    return schema, convert
+
+
+def _json_type(value: Any) -> str | None:
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "integer"
+    return None
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+_LOCATION_ORDER = (
+    ParamLocation.PATH,
+    ParamLocation.QUERY,
+    ParamLocation.HEADER,
+    ParamLocation.COOKIE,
+)
+
+
+def declare(root: Dependant) -> list[ParamField]:
+    """Every parameter of the tree, in the order FastAPI reports their errors — each
+    dependency's before its dependant's, and within one callable path, query, header, cookie —
+    each under a name unique in the operation. A query, header or cookie parameter read by two
+    callables is declared twice, so that a bad value gets both errors, as in FastAPI; a path
+    parameter is declared once, as the host matches it to its `{segment}` by name."""
+    declared: list[ParamField] = []
+    taken: set[str] = set()
+    segments: dict[str, ParamField] = {}
+
+    def visit(dependant: Dependant) -> None:
+        for dependency in dependant.dependencies:
+            visit(dependency)
+        for location in _LOCATION_ORDER:
+            for param in dependant.params:
+                if param.location is not location:
+                    continue
+                first = segments.get(param.wire) if location is ParamLocation.PATH else None
+                if first is None:
+                    param.name = _unique(param.arg, taken)
+                    declared.append(param)
+                    if location is ParamLocation.PATH:
+                        segments[param.wire] = param
+                elif first.schema != param.schema:
+                    raise DeclarationError(
+                        f"{where(dependant.call)}: the path parameter `{param.wire}` is declared "
+                        f"with another type or constraints than elsewhere in the operation"
+                    )
+                else:
+                    param.name = first.name
+
+    visit(root)
+    return declared
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, count = name, 1
+    while candidate in taken:
+        count += 1
+        candidate = f"{name}~{count}"
+    taken.add(candidate)
+    return candidate
+
+
+def host_dependencies(root: Dependant) -> list[HostDependency]:
+    """The named dependencies the host must resolve for the tree, each once."""
+    seen: dict[str, HostDependency] = {}
+    for dependant in root.walk():
+        for dependency in dependant.host_dependencies:
+            seen.setdefault(dependency.name, dependency)
+    return list(seen.values())
+
+
+def body_fields(root: Dependant) -> list[BodyField]:
+    """The parts of the body the tree reads, each key once."""
+    seen: dict[str, BodyField] = {}
+    for dependant in root.walk():
+        for body in dependant.body:
+            seen.setdefault(body.key, body)
+    return list(seen.values())
+
+
+def check_awaitable(root: Dependant, role: str) -> None:
+    """A `def` operation or provider runs on the host's blocking pool, where nothing can be
+    awaited: an `async def` dependency under it is a build error."""
+    if root.kind.awaits:
+        return
+    for dependant in root.walk():
+        if dependant.kind.awaits:
+            raise DeclarationError(
+                f"{where(root.call)}: this `def` {role} depends on {where(dependant.call)}, an "
+                f"`async def` dependency. FastAPI allows this (it runs the dependency "
+                f"on its event loop), but a `def` {role} runs on the host's blocking pool and "
+                f"cannot await: make the {role} `async def`, or the dependency `def`."
+            )

@@ -1,0 +1,213 @@
+"""Serving one call from the host: reading the validated parameters, the body and the host's
+dependencies, solving the dependency tree as FastAPI does (each dependency once per request
+unless `use_cache=False`; the code after a `yield` run after the response is made, last opened
+first closed), calling the endpoint or provider, and rendering its value.
+
+Everything is written once, as coroutines. A `def` operation's tree holds no `async def` (the
+build checks it), so its coroutine never suspends and `run_sync` drives it without a loop."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from typing import Any, Coroutine, Protocol, Sequence, TypeVar
+
+from .dependencies import CallKind, Dependant, HostDependency, ParamField
+from .encoders import jsonable_encoder
+from .providers import NamedProvider
+from .requests import Request
+from .responses import Response
+from .routing import Route
+from .validation import validate
+
+T = TypeVar("T")
+
+
+class HostRequest(Protocol):
+    """The WIT `request` record, as the bindings pass it."""
+
+    method: str
+    path: str
+    query: str
+    headers: Sequence[tuple[str, bytes]]
+    body: bytes
+    route: str
+    operation_id: str
+    params: Sequence[tuple[str, str]]
+
+
+class HostDependencyValue(Protocol):
+    """The WIT `dependency` record."""
+
+    name: str
+    value: str
+
+
+def run_sync(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Runs a coroutine that never suspends to its end."""
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value
+    coroutine.close()
+    raise RuntimeError("a `def` operation or provider awaited; only `async def` ones may")
+
+
+class _Scope:
+    """What one call reads its arguments from, and the values solved so far."""
+
+    def __init__(
+        self, req: HostRequest, deps: Sequence[HostDependencyValue], path_params: list[ParamField]
+    ) -> None:
+        self.req = req
+        self.params = {name: json.loads(value) for name, value in req.params}
+        self.deps = {dep.name: dep.value for dep in deps}
+        self.body: dict[str, Any] = {}
+        self.cache: dict[Any, Any] = {}
+        self._path_params = path_params
+        self._request: Request | None = None
+        #: The `response: Response` argument's object, if something asked for it.
+        self.sub_response: Response | None = None
+
+    def param(self, field: ParamField) -> Any:
+        value = self.params.get(field.name)
+        if value is None:
+            return field.info.get_default()
+        return field.convert(value)
+
+    def dependency(self, dependency: HostDependency) -> Any:
+        text = self.deps.get(dependency.name)
+        if text is None:
+            raise RuntimeError(f"the host did not provide the dependency `{dependency.name}`")
+        value = json.loads(text)
+        if dependency.validator is None:
+            return value
+        converted, errors = validate(dependency.validator, value)
+        if errors:
+            raise RuntimeError(
+                f"the dependency `{dependency.name}` does not fit its annotation: "
+                f"{jsonable_encoder(errors)}"
+            )
+        return converted
+
+    @property
+    def request(self) -> Request:
+        if self._request is None:
+            req = self.req
+            self._request = Request(
+                method=req.method,
+                path=req.path,
+                query=req.query,
+                headers=[(name, value.decode("latin-1")) for name, value in req.headers],
+                body=bytes(req.body),
+                path_params={
+                    field.wire: _segment_text(self.params[field.name])
+                    for field in self._path_params
+                    if field.name in self.params
+                },
+            )
+        return self._request
+
+    def response(self) -> Response:
+        if self.sub_response is None:
+            # As FastAPI's: no status until one is set, then it replaces the route's.
+            self.sub_response = Response()
+            self.sub_response.status_code = None
+        return self.sub_response
+
+
+def _segment_text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+async def _solve(
+    dependant: Dependant, scope: _Scope, stack: contextlib.AsyncExitStack
+) -> dict[str, Any]:
+    """The arguments of `dependant.call`, its dependencies called (or taken from the cache)."""
+    arguments: dict[str, Any] = {}
+    for dependency in dependant.dependencies:
+        # FastAPI solves a dependency's own dependencies before looking at the cache, so that a
+        # `use_cache=False` one below a cached one still runs.
+        sub_arguments = await _solve(dependency, scope, stack)
+        if dependency.use_cache and dependency.call in scope.cache:
+            value = scope.cache[dependency.call]
+        else:
+            value = await _invoke(dependency, sub_arguments, stack)
+            scope.cache.setdefault(dependency.call, value)
+        if dependency.arg is not None:
+            arguments[dependency.arg] = value
+    for param in dependant.params:
+        arguments[param.arg] = scope.param(param)
+    for part in dependant.body:
+        arguments[part.arg] = scope.body[part.key]
+    for host_dependency in dependant.host_dependencies:
+        value = scope.dependency(host_dependency)
+        if host_dependency.arg is not None:
+            arguments[host_dependency.arg] = value
+    if dependant.request_arg is not None:
+        arguments[dependant.request_arg] = scope.request
+    if dependant.response_arg is not None:
+        arguments[dependant.response_arg] = scope.response()
+    return arguments
+
+
+async def _invoke(
+    dependant: Dependant, arguments: dict[str, Any], stack: contextlib.AsyncExitStack
+) -> Any:
+    call = dependant.call
+    if dependant.kind is CallKind.ASYNC_GENERATOR:
+        return await stack.enter_async_context(contextlib.asynccontextmanager(call)(**arguments))
+    if dependant.kind is CallKind.GENERATOR:
+        return stack.enter_context(contextlib.contextmanager(call)(**arguments))
+    if dependant.kind is CallKind.ASYNC:
+        return await call(**arguments)
+    return call(**arguments)
+
+
+async def run_operation(
+    route: Route, req: HostRequest, deps: Sequence[HostDependencyValue]
+) -> Response:
+    """Serves a request to `route`. Raises `HTTPException` and `RequestValidationError` for
+    the host to answer; any other exception is a bug in the app (500, logged)."""
+    scope = _Scope(req, deps, route.params)
+    if route.body is not None:
+        content_type = next(
+            (value.decode("latin-1") for name, value in req.headers if name == "content-type"), None
+        )
+        scope.body = route.body.read(content_type, bytes(req.body))
+    async with contextlib.AsyncExitStack() as stack:
+        arguments = await _solve(route.dependant, scope, stack)
+        result = await _invoke(route.dependant, arguments, stack)
+        return route.render(result, scope.sub_response)
+
+
+class ProviderCalls:
+    """The values this instance provided that still have code to run after the response: the
+    host calls `teardown` with the same name and value on the same instance."""
+
+    def __init__(self) -> None:
+        self._open: dict[tuple[str, str], list[contextlib.AsyncExitStack]] = {}
+
+    async def provide(
+        self, provider: NamedProvider, req: HostRequest, deps: Sequence[HostDependencyValue]
+    ) -> str:
+        """The provider's value as JSON text; its teardown kept for `teardown`."""
+        scope = _Scope(req, deps, [])
+        stack = contextlib.AsyncExitStack()
+        try:
+            arguments = await _solve(provider.dependant, scope, stack)
+            value = await _invoke(provider.dependant, arguments, stack)
+            text = json.dumps(jsonable_encoder(value), ensure_ascii=False, separators=(",", ":"))
+        except BaseException:
+            await stack.__aexit__(*sys.exc_info())
+            raise
+        if provider.has_teardown:
+            self._open.setdefault((provider.name, text), []).append(stack)
+        return text
+
+    async def teardown(self, name: str, value: str) -> None:
+        """Runs the code after `yield` of the provider that gave `value`."""
+        stacks = self._open.get((name, value))
+        if stacks:
+            await stacks.pop().aclose()

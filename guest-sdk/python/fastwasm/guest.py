@@ -1,0 +1,215 @@
+"""The component's exports: world `service`'s interfaces, served by an app. The classes are
+made for one app and installed into the module componentize-py builds (see
+`fastwasm.component`); `wit_world` and `componentize_py_types` exist only there."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import traceback
+from typing import Any, Mapping, Sequence
+
+from componentize_py_types import Err
+from wit_world import exports
+from wit_world.imports import timers, types
+
+from . import declaration
+from .applications import FastWasm
+from .encoders import jsonable_encoder
+from .exceptions import HTTPException, RequestValidationError
+from .execution import ProviderCalls, run_operation, run_sync
+from .responses import PlainTextResponse, Response
+
+
+def _give_the_event_loop_timers() -> None:
+    """componentize-py's event loop has no timers, so `asyncio.sleep(0.5)` would raise
+    `NotImplementedError`: give it `call_later`, backed by the host's `timers.sleep`, so that
+    FastAPI code sleeping with asyncio runs unchanged."""
+    loop = asyncio.get_event_loop()
+
+    def call_later(delay: float, callback: Any, *args: Any, context: Any = None) -> asyncio.Handle:
+        handle = asyncio.Handle(callback, args, loop, context)
+
+        async def fire() -> None:
+            await timers.sleep(max(0, round(delay * 1000)))
+            if not handle.cancelled():
+                handle._run()
+
+        loop.create_task(fire())
+        return handle
+
+    loop.call_later = call_later  # type: ignore[method-assign]
+
+
+_give_the_event_loop_timers()
+
+_LOCATIONS = {
+    "path": types.ParamLocation.PATH,
+    "query": types.ParamLocation.QUERY,
+    "header": types.ParamLocation.HEADER,
+    "cookie": types.ParamLocation.COOKIE,
+}
+
+
+def _kind(is_async: bool) -> types.OperationKind:
+    return types.OperationKind.ASYNC if is_async else types.OperationKind.SYNC
+
+
+def _param(param: declaration.Param) -> types.Param:
+    return types.Param(
+        name=param.name,
+        alias=param.alias,
+        location=_LOCATIONS[param.location],
+        required=param.required,
+        schema=param.schema,
+        description=param.description,
+    )
+
+
+def _uses(uses: list[declaration.DependencyUse]) -> list[types.DependencyUse]:
+    return [types.DependencyUse(name=use.name, use_cache=use.use_cache) for use in uses]
+
+
+def _app_info(info: declaration.AppInfo) -> types.AppInfo:
+    return types.AppInfo(
+        operations=[
+            types.Operation(
+                id=op.id,
+                method=op.method,
+                path=op.path,
+                summary=op.summary,
+                description=op.description,
+                tags=op.tags,
+                kind=_kind(op.is_async),
+                params=[_param(param) for param in op.params],
+                body=(
+                    None
+                    if op.body is None
+                    else types.BodySpec(
+                        media_type=op.body.media_type,
+                        required=op.body.required,
+                        schema=op.body.schema,
+                    )
+                ),
+                status_code=op.status_code,
+                response_schema=op.response_schema,
+                dependencies=_uses(op.dependencies),
+            )
+            for op in info.operations
+        ],
+        providers=[
+            types.Provider(
+                name=provider.name,
+                kind=_kind(provider.is_async),
+                params=[_param(param) for param in provider.params],
+                dependencies=_uses(provider.dependencies),
+                has_teardown=provider.has_teardown,
+                description=provider.description,
+            )
+            for provider in info.providers
+        ],
+    )
+
+
+def _fields(
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None,
+) -> list[tuple[str, bytes]]:
+    pairs = headers.items() if isinstance(headers, Mapping) else headers or []
+    return [(name.lower(), value.encode("latin-1")) for name, value in pairs]
+
+
+def _response(response: Response) -> types.Response:
+    return types.Response(
+        status=response.status_code or 200,
+        headers=_fields(response.headers.raw),
+        body=response.body,
+    )
+
+
+def _http_error(status: int, detail: Any, headers: Mapping[str, str] | None) -> Err:
+    text = json.dumps(jsonable_encoder(detail), ensure_ascii=False, separators=(",", ":"))
+    return Err(types.HttpError(status=status, detail=text, headers=_fields(headers)))
+
+
+def _as_http_error(exc: Exception) -> Err | None:
+    """The WIT `http-error` the host answers for `exc`, if the app raised it on purpose."""
+    if isinstance(exc, HTTPException):
+        return _http_error(exc.status_code, exc.detail, exc.headers)
+    if isinstance(exc, RequestValidationError):
+        return _http_error(422, exc.errors(), None)
+    return None
+
+
+# Any other exception is a bug in the app: its traceback goes to the log and the request ends
+# with a 500. Nothing traps: an instance may be serving other requests at the same time.
+
+
+async def _serve(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+    try:
+        response = await run_operation(app.operations[req.operation_id], req, deps)
+    except Exception as exc:
+        error = _as_http_error(exc)
+        if error is not None:
+            raise error from None
+        traceback.print_exc()
+        response = PlainTextResponse("Internal Server Error", status_code=500)
+    return _response(response)
+
+
+async def _provide(
+    calls: ProviderCalls, app: FastWasm, name: str, req: types.Request, deps: list[types.Dependency]
+) -> str:
+    try:
+        return await calls.provide(app.providers[name], req, deps)
+    except Exception as exc:
+        error = _as_http_error(exc)
+        if error is None:
+            traceback.print_exc()
+            error = _http_error(500, "Internal Server Error", None)
+        raise error from None
+
+
+async def _teardown(calls: ProviderCalls, name: str, value: str) -> None:
+    try:
+        await calls.teardown(name, value)
+    except Exception:
+        traceback.print_exc()
+
+
+def export_classes(app: FastWasm) -> dict[str, type]:
+    """The classes componentize-py instantiates for world `service`'s exports, serving `app`."""
+    calls = ProviderCalls()
+
+    class Metadata(exports.Metadata):
+        def describe(self) -> types.AppInfo:
+            return _app_info(app.describe())
+
+    class Handler(exports.Handler):
+        def handle(self, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+            return run_sync(_serve(app, req, deps))
+
+    class AsyncHandler(exports.AsyncHandler):
+        async def handle(self, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+            return await _serve(app, req, deps)
+
+    class Provider(exports.Provider):
+        def provide(self, name: str, req: types.Request, deps: list[types.Dependency]) -> str:
+            return run_sync(_provide(calls, app, name, req, deps))
+
+        def teardown(self, name: str, value: str) -> None:
+            run_sync(_teardown(calls, name, value))
+
+    class AsyncProvider(exports.AsyncProvider):
+        async def provide(self, name: str, req: types.Request, deps: list[types.Dependency]) -> str:
+            return await _provide(calls, app, name, req, deps)
+
+        async def teardown(self, name: str, value: str) -> None:
+            await _teardown(calls, name, value)
+
+    return {
+        "Metadata": Metadata,
+        "Handler": Handler,
+        "AsyncHandler": AsyncHandler,
+        "Provider": Provider,
+        "AsyncProvider": AsyncProvider,
+    }

@@ -1,0 +1,226 @@
+"""`BaseModel`: the part of pydantic's `BaseModel` request and response bodies use — fields
+declared by annotations with defaults or `Field(...)`, validation with pydantic's errors,
+`model_dump`, `model_validate` and `model_json_schema`."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import enum
+import inspect
+import json
+import typing
+from typing import Any, ClassVar
+
+from . import annotations as ann
+from .exceptions import ValidationError
+from .fields import FieldInfo, Undefined
+
+_FIELDS_SET = "__fastwasm_fields_set__"
+
+
+class _ModelFields:
+    """`Model.model_fields`, read from the class annotations on first use: by then every name
+    an annotation mentions exists, even a class defined after the model."""
+
+    def __get__(self, instance: Any, owner: type[BaseModel]) -> dict[str, FieldInfo]:
+        cached = owner.__dict__.get("__fastwasm_fields__")
+        if cached is None:
+            cached = _collect_fields(owner)
+            setattr(owner, "__fastwasm_fields__", cached)
+        return cached
+
+
+def _collect_fields(cls: type[BaseModel]) -> dict[str, FieldInfo]:
+    hints = ann.type_hints(cls)
+    fields: dict[str, FieldInfo] = {}
+    for klass in reversed(cls.__mro__):
+        if not (issubclass(klass, BaseModel) and klass is not BaseModel):
+            continue
+        for name in inspect.get_annotations(klass):
+            annotation = hints[name]
+            if name.startswith("_") or typing.get_origin(annotation) is ClassVar:
+                continue
+            default = klass.__dict__.get(name, Undefined)
+            info = copy.copy(default) if isinstance(default, FieldInfo) else FieldInfo(default)
+            inner, metadata = ann.split_annotated(annotation)
+            for meta in metadata:
+                if isinstance(meta, FieldInfo):
+                    info = info.with_fallback(meta)
+            info.annotation = inner
+            fields[name] = info
+    return fields
+
+
+def _validator(cls: type, from_attributes: bool) -> Any:
+    from .validation import compile_type
+
+    return compile_type(cls, from_attributes=from_attributes)
+
+
+class BaseModel:
+    """A class whose annotated attributes are its fields, validated on construction:
+
+    ```python
+    class Item(BaseModel):
+        name: str
+        price: float = Field(gt=0)
+        tags: list[str] = []
+    ```
+    """
+
+    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "model_config" in cls.__dict__:
+            raise TypeError(
+                f"{cls.__name__}: fastwasm's BaseModel has no `model_config`; "
+                "it validates as pydantic does by default"
+            )
+
+    def __init__(self, **data: Any) -> None:
+        validated = type(self).model_validate(data)
+        object.__setattr__(self, "__dict__", validated.__dict__)
+
+    @classmethod
+    def model_construct(cls, _fields_set: set[str] | None = None, **values: Any) -> Any:
+        """An instance from already valid values, without validation; absent fields get
+        their defaults."""
+        instance = cls.__new__(cls)
+        for name, info in cls.model_fields.items():
+            value = values[name] if name in values else info.get_default()
+            object.__setattr__(instance, name, value)
+        given = set(values) if _fields_set is None else set(_fields_set)
+        object.__setattr__(instance, _FIELDS_SET, given)
+        return instance
+
+    @classmethod
+    def model_validate(cls, obj: Any) -> Any:
+        from .validation import validate
+
+        value, errors = validate(_validator(cls, from_attributes=False), obj)
+        if errors:
+            raise ValidationError(cls.__name__, errors)
+        return value
+
+    @classmethod
+    def model_validate_json(cls, data: str | bytes) -> Any:
+        try:
+            obj = json.loads(data)
+        except json.JSONDecodeError as err:
+            error = {
+                "type": "json_invalid",
+                "loc": [],
+                "msg": f"Invalid JSON: {err.msg}",
+                "input": data,
+                "ctx": {"error": err.msg},
+            }
+            raise ValidationError(cls.__name__, [error]) from None
+        return cls.model_validate(obj)
+
+    @classmethod
+    def model_json_schema(cls) -> dict[str, Any]:
+        from .validation import json_schema
+
+        return json_schema(_validator(cls, from_attributes=False))
+
+    @property
+    def model_fields_set(self) -> set[str]:
+        """The fields given when the instance was made or assigned since."""
+        return self.__dict__[_FIELDS_SET]
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        include: set[str] | None = None,
+        exclude: set[str] | None = None,
+        by_alias: bool = False,
+        exclude_unset: bool = False,
+        exclude_defaults: bool = False,
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """The fields as a dict; `mode="json"` gives only JSON values (enums by value)."""
+        options = dict(
+            mode=mode,
+            by_alias=by_alias,
+            exclude_unset=exclude_unset,
+            exclude_defaults=exclude_defaults,
+            exclude_none=exclude_none,
+        )
+        result: dict[str, Any] = {}
+        for name, info in type(self).model_fields.items():
+            if (include is not None and name not in include) or (exclude and name in exclude):
+                continue
+            if exclude_unset and name not in self.model_fields_set:
+                continue
+            value = getattr(self, name)
+            if exclude_none and value is None:
+                continue
+            if exclude_defaults and not info.required and value == info.get_default():
+                continue
+            key = info.alias if by_alias and info.alias else name
+            result[key] = _dump(value, options)
+        return result
+
+    def model_dump_json(self, **options: Any) -> str:
+        """`model_dump(mode="json")` as compact JSON text."""
+        return json.dumps(
+            self.model_dump(mode="json", **options), ensure_ascii=False, separators=(",", ":")
+        )
+
+    def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Any:
+        duplicate = copy.deepcopy(self) if deep else copy.copy(self)
+        duplicate.__dict__[_FIELDS_SET] = set(self.model_fields_set)
+        for name, value in (update or {}).items():
+            setattr(duplicate, name, value)
+        return duplicate
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name not in type(self).model_fields:
+            raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        object.__setattr__(self, name, value)
+        self.model_fields_set.add(name)
+
+    def __iter__(self) -> typing.Iterator[tuple[str, Any]]:
+        for name in type(self).model_fields:
+            yield name, getattr(self, name)
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return dict(self) == dict(other)  # type: ignore[call-overload]
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._fields_text(', ')})"
+
+    def __str__(self) -> str:
+        return self._fields_text(" ")
+
+    def _fields_text(self, separator: str) -> str:
+        return separator.join(f"{name}={value!r}" for name, value in self)
+
+
+def _dump(value: Any, options: dict[str, Any]) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(**options)
+    if isinstance(value, dict):
+        return {_dump(key, options): _dump(item, options) for key, item in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = [_dump(item, options) for item in value]
+        return items if options["mode"] == "json" else type(value)(items)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {
+            field.name: _dump(getattr(value, field.name), options)
+            for field in dataclasses.fields(value)
+        }
+    if options["mode"] == "json":
+        if isinstance(value, enum.Enum):
+            return _dump(value.value, options)
+        from .encoders import jsonable_encoder
+
+        return jsonable_encoder(value)
+    return value

@@ -1,0 +1,257 @@
+"""Where an operation's arguments come from: `Path`, `Query`, `Header`, `Cookie` and `Body` with
+their constraints, and `Depends` — used as defaults or in `Annotated[...]`, as in FastAPI."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Callable
+
+from .fields import FieldInfo, Undefined
+
+
+class ParamLocation(enum.Enum):
+    """Where the host reads a parameter from (the WIT `param-location`)."""
+
+    PATH = "path"
+    QUERY = "query"
+    HEADER = "header"
+    COOKIE = "cookie"
+
+
+class ParamInfo(FieldInfo):
+    """A parameter the host validates against its declared schema before the guest runs."""
+
+    location: ParamLocation
+
+
+class PathInfo(ParamInfo):
+    location = ParamLocation.PATH
+
+
+class QueryInfo(ParamInfo):
+    location = ParamLocation.QUERY
+
+
+class HeaderInfo(ParamInfo):
+    location = ParamLocation.HEADER
+
+    #: `user_agent` reads the `user-agent` header unless this is false.
+    convert_underscores = True
+
+
+class CookieInfo(ParamInfo):
+    location = ParamLocation.COOKIE
+
+
+class BodyInfo(FieldInfo):
+    """A part of the JSON body; the guest validates it, with pydantic's errors."""
+
+    def __init__(
+        self,
+        default: Any = Undefined,
+        *,
+        embed: bool = False,
+        media_type: str = "application/json",
+        **options: Any,
+    ) -> None:
+        super().__init__(default, **options)
+        self.embed = embed
+        self.media_type = media_type
+
+
+def Path(  # noqa: N802 - FastAPI's name
+    default: Any = ...,
+    *,
+    alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+) -> Any:
+    """A path parameter, always required: `item_id: Annotated[int, Path(ge=1)]`."""
+    return PathInfo(
+        default,
+        alias=alias,
+        title=title,
+        description=description,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+
+
+def Query(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+) -> Any:
+    """A query parameter: `q: Annotated[str | None, Query(max_length=50)] = None`."""
+    return QueryInfo(
+        default,
+        default_factory=default_factory,
+        alias=alias,
+        title=title,
+        description=description,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+
+
+def Header(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    alias: str | None = None,
+    convert_underscores: bool = True,
+    title: str | None = None,
+    description: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+) -> Any:
+    """A header: `user_agent: Annotated[str | None, Header()] = None` reads `User-Agent`."""
+    info = HeaderInfo(
+        default,
+        default_factory=default_factory,
+        alias=alias,
+        title=title,
+        description=description,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+    info.convert_underscores = convert_underscores
+    return info
+
+
+def Cookie(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+) -> Any:
+    """A cookie: `session_id: Annotated[str | None, Cookie()] = None`."""
+    return CookieInfo(
+        default,
+        default_factory=default_factory,
+        alias=alias,
+        title=title,
+        description=description,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+
+
+def Body(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    embed: bool = False,
+    media_type: str = "application/json",
+    alias: str | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    gt: float | None = None,
+    ge: float | None = None,
+    lt: float | None = None,
+    le: float | None = None,
+    min_length: int | None = None,
+    max_length: int | None = None,
+    pattern: str | None = None,
+) -> Any:
+    """A body value: `importance: Annotated[int, Body(gt=0)]`, or `item: Annotated[Item,
+    Body(embed=True)]` to read `{"item": {...}}`."""
+    return BodyInfo(
+        default,
+        default_factory=default_factory,
+        embed=embed,
+        media_type=media_type,
+        alias=alias,
+        title=title,
+        description=description,
+        gt=gt,
+        ge=ge,
+        lt=lt,
+        le=le,
+        min_length=min_length,
+        max_length=max_length,
+        pattern=pattern,
+    )
+
+
+class DependsInfo:
+    """`Depends(callable)`: a value computed per request by a function of this component (its
+    own parameters become the operation's), or `Depends("name")`: a named dependency the host
+    resolves from a provider of any component."""
+
+    def __init__(self, dependency: Callable[..., Any] | str | None, use_cache: bool) -> None:
+        self.dependency = dependency
+        self.use_cache = use_cache
+
+    def __repr__(self) -> str:
+        target = (
+            self.dependency
+            if isinstance(self.dependency, str)
+            else getattr(self.dependency, "__name__", self.dependency)
+        )
+        cache = "" if self.use_cache else ", use_cache=False"
+        return f"Depends({target!r}{cache})"
+
+
+def Depends(  # noqa: N802
+    dependency: Callable[..., Any] | str | None = None, *, use_cache: bool = True
+) -> Any:
+    """A dependency, computed once per request unless `use_cache=False`:
+
+    - `Depends(get_db)`: `get_db` runs in this component (`def`, `async def`, or a generator
+      whose code after `yield` runs after the response is made);
+    - `Depends("current-user")`: the host provides it, from a provider of any component;
+    - `Depends()`: the parameter's annotated class is the dependency.
+    """
+    return DependsInfo(dependency, use_cache)

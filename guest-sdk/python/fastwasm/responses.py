@@ -1,0 +1,128 @@
+"""Responses an operation may return instead of data, as in Starlette: `Response` with raw
+content, `JSONResponse`, `HTMLResponse`, `PlainTextResponse` and `RedirectResponse`."""
+
+from __future__ import annotations
+
+import http.cookies
+import json
+import urllib.parse
+from typing import Any, Literal, Mapping
+
+from .datastructures import Headers
+
+
+class Response:
+    """A response: status, headers and body. `content` is bytes, or text encoded as UTF-8;
+    a text `media_type` gets `; charset=utf-8`, as Starlette writes it."""
+
+    media_type: str | None = None
+    charset = "utf-8"
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        self.status_code: int | None = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.body = self.render(content)
+        self.headers = Headers(headers or {})
+        content_type = self.media_type
+        if content_type is not None and "content-type" not in self.headers:
+            if content_type.startswith("text/") and "charset=" not in content_type.lower():
+                content_type += f"; charset={self.charset}"
+            self.headers.append("content-type", content_type)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, (bytes, bytearray, memoryview)):
+            return bytes(content)
+        return str(content).encode(self.charset)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: int | str | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        """Adds a `set-cookie` header, written as Starlette writes it."""
+        cookie: http.cookies.SimpleCookie = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = max_age
+        if expires is not None:
+            morsel["expires"] = expires
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            morsel["samesite"] = samesite
+        self.headers.append("set-cookie", cookie.output(header="").strip())
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(status_code={self.status_code})"
+
+
+class JSONResponse(Response):
+    """`content` as compact JSON, as FastAPI sends a path operation's return value."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode("utf-8")
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class RedirectResponse(Response):
+    """Redirects to `url` (307 unless told otherwise)."""
+
+    def __init__(
+        self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None
+    ) -> None:
+        super().__init__(status_code=status_code, headers=headers)
+        self.headers["location"] = urllib.parse.quote(str(url), safe=":/%#?=@[]!$&'()*+,;")

@@ -1,0 +1,372 @@
+"""Path operations and routers: `@router.get("/items/{item_id}")` and its siblings, routers
+with a prefix, tags and dependencies, included into one another — FastAPI's `APIRouter`.
+
+Each route is analysed as it is declared, so a mistake fails the build at its decorator."""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import re
+from typing import Any, Callable, Sequence, TypeVar
+
+from . import declaration
+from .annotations import type_hints
+from .body import BodyPlan
+from .dependencies import (
+    CallKind,
+    ParamField,
+    analyse,
+    body_fields,
+    call_kind,
+    check_awaitable,
+    declare,
+    host_dependencies,
+    where,
+)
+from .encoders import jsonable_encoder
+from .exceptions import DeclarationError, ResponseValidationError
+from .models import BaseModel
+from .params import DependsInfo, ParamLocation, PathInfo
+from .responses import JSONResponse, Response
+from .validation import UnsupportedType, Validator, compile_type, json_schema, validate
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+_PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+
+
+class _Default:
+    """Marks `response_model` as not given: the return annotation is used, as in FastAPI."""
+
+    def __repr__(self) -> str:
+        return "Default"
+
+
+DEFAULT: Any = _Default()
+
+
+@dataclasses.dataclass
+class RouteOptions:
+    """The keyword arguments of `@app.get(...)` and its siblings that fastwasm supports; any
+    other fails the build.
+
+    `responses` (extra responses for FastAPI's OpenAPI) is accepted so that FastAPI code ports
+    unchanged, but the declaration has no place for it: the host documents the declared
+    status code, errors and 422."""
+
+    response_model: Any = DEFAULT
+    status_code: int | None = None
+    tags: list[str] = dataclasses.field(default_factory=list)
+    dependencies: Sequence[DependsInfo] = ()
+    summary: str | None = None
+    description: str | None = None
+    operation_id: str | None = None
+    response_model_include: set[str] | None = None
+    response_model_exclude: set[str] | None = None
+    response_model_by_alias: bool = True
+    response_model_exclude_unset: bool = False
+    response_model_exclude_defaults: bool = False
+    response_model_exclude_none: bool = False
+    response_class: type[Response] = JSONResponse
+    responses: dict[int | str, Any] | None = None
+
+
+def _body_allowed(status: int) -> bool:
+    return not (status < 200 or status in (204, 304))
+
+
+class Route:
+    """One path operation: an endpoint, its method and full path, and everything its
+    signature and its dependencies' declare."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        method: str,
+        options: RouteOptions,
+        tags: list[str],
+        dependencies: list[DependsInfo],
+    ) -> None:
+        if not path.startswith("/"):
+            raise DeclarationError(f"{where(endpoint)}: the path `{path}` must start with `/`")
+        self.path = path
+        self.endpoint = endpoint
+        self.method = method.upper()
+        self.options = options
+        self.tags = tags
+        self.dependencies = dependencies
+        self.operation_id = options.operation_id or endpoint.__name__
+        self.status_code = options.status_code or 200
+        if call_kind(endpoint).has_teardown:
+            raise DeclarationError(f"{where(endpoint)}: a path operation cannot be a generator")
+        path_names = frozenset(_PATH_PARAM.findall(path))
+        self.dependant = analyse(endpoint, path_names=path_names, extra_dependencies=dependencies)
+        check_awaitable(self.dependant, "operation")
+        self.params = _with_template_params(declare(self.dependant), path_names)
+        fields = body_fields(self.dependant)
+        self.body = BodyPlan(fields, endpoint.__name__) if fields else None
+        self.host_dependencies = host_dependencies(self.dependant)
+        self.response_validator = self._response_validator()
+
+    @property
+    def is_async(self) -> bool:
+        return self.dependant.kind is CallKind.ASYNC
+
+    def _response_validator(self) -> Validator | None:
+        model = self.options.response_model
+        if model is DEFAULT:
+            model = type_hints(self.endpoint).get("return")
+            if inspect.isclass(model) and issubclass(model, Response):
+                return None
+        if model is None or model is type(None):
+            return None
+        try:
+            return compile_type(model, from_attributes=True)
+        except UnsupportedType as err:
+            raise DeclarationError(f"{where(self.endpoint)}: response model: {err}") from None
+
+    def declaration(self) -> declaration.Operation:
+        doc = self.options.description or inspect.cleandoc(self.endpoint.__doc__ or "")
+        # FastAPI cuts a docstring at `\f`, to keep the rest out of the documentation.
+        description = doc.split("\f")[0].strip() or None
+        return declaration.Operation(
+            id=self.operation_id,
+            method=self.method,
+            path=self.path,
+            summary=self.options.summary or self.endpoint.__name__.replace("_", " ").title(),
+            description=description,
+            tags=list(self.tags),
+            is_async=self.is_async,
+            params=[declare_param(param) for param in self.params],
+            body=(
+                None
+                if self.body is None
+                else declaration.BodySpec(
+                    media_type=self.body.media_type,
+                    required=self.body.required,
+                    schema=json.dumps(self.body.schema()),
+                )
+            ),
+            status_code=self.status_code,
+            response_schema=(
+                None
+                if self.response_validator is None
+                else json.dumps(json_schema(self.response_validator))
+            ),
+            dependencies=[
+                declaration.DependencyUse(dependency.name, dependency.use_cache)
+                for dependency in self.host_dependencies
+            ],
+        )
+
+    def render(self, result: Any, sub_response: Response | None) -> Response:
+        """The response for what the endpoint returned: a `Response` as it is, anything else
+        serialised through the response model into the route's response class."""
+        if isinstance(result, Response):
+            return result
+        status = self.status_code
+        if sub_response is not None and sub_response.status_code:
+            status = sub_response.status_code
+        response = self.options.response_class(self.serialize(result), status_code=status)
+        if not _body_allowed(status):
+            response.body = b""
+        if sub_response is not None:
+            response.headers.raw.extend(sub_response.headers.raw)
+        return response
+
+    def serialize(self, result: Any) -> Any:
+        options = self.options
+        dump = dict(
+            by_alias=options.response_model_by_alias,
+            exclude_unset=options.response_model_exclude_unset,
+            exclude_defaults=options.response_model_exclude_defaults,
+            exclude_none=options.response_model_exclude_none,
+        )
+        if self.response_validator is not None:
+            # As FastAPI does: dump models first (honouring exclude_unset), then validate the
+            # data against the response model, which drops the fields it does not declare.
+            value, errors = validate(self.response_validator, _prepare(result, dump), ("response",))
+            if errors:
+                raise ResponseValidationError(self.operation_id, jsonable_encoder(errors))
+            result = value
+        return jsonable_encoder(
+            result,
+            include=options.response_model_include,
+            exclude=options.response_model_exclude,
+            **dump,
+        )
+
+
+def _prepare(result: Any, dump: dict[str, bool]) -> Any:
+    if isinstance(result, BaseModel):
+        return result.model_dump(
+            by_alias=True,
+            exclude_unset=dump["exclude_unset"],
+            exclude_defaults=dump["exclude_defaults"],
+            exclude_none=dump["exclude_none"],
+        )
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        return {field.name: getattr(result, field.name) for field in dataclasses.fields(result)}
+    if isinstance(result, (list, tuple, set, frozenset)):
+        return [_prepare(item, dump) for item in result]
+    if isinstance(result, dict):
+        return {key: _prepare(value, dump) for key, value in result.items()}
+    return result
+
+
+def _with_template_params(params: list[ParamField], path_names: frozenset[str]) -> list[ParamField]:
+    """The host requires a declaration for every `{segment}`: one no argument reads is declared
+    as a string, which FastAPI would not check either."""
+    read = {param.wire for param in params if param.location is ParamLocation.PATH}
+    unread = [
+        ParamField(
+            arg=name,
+            location=ParamLocation.PATH,
+            wire=name,
+            required=True,
+            schema={"type": "string"},
+            description=None,
+            convert=str,
+            info=PathInfo(),
+            name=name,
+        )
+        for name in sorted(path_names - read)
+    ]
+    return unread + params
+
+
+def declare_param(param: ParamField) -> declaration.Param:
+    return declaration.Param(
+        name=param.name,
+        alias=param.wire if param.wire != param.name else None,
+        location=param.location.value,
+        required=param.required,
+        schema=json.dumps(param.schema),
+        description=param.description,
+    )
+
+
+def _check_prefix(prefix: str) -> None:
+    if prefix and (not prefix.startswith("/") or prefix.endswith("/")):
+        raise DeclarationError(f"the prefix `{prefix}` must start with `/` and not end with `/`")
+
+
+class APIRouter:
+    """A group of path operations with a common prefix, tags and dependencies, included into
+    the app (or another router) with `include_router`."""
+
+    def __init__(
+        self,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsInfo] | None = None,
+        responses: dict[int | str, Any] | None = None,
+    ) -> None:
+        """`responses` is accepted as in `RouteOptions`, and not declared."""
+        _check_prefix(prefix)
+        self.prefix = prefix
+        self.tags = list(tags or [])
+        self.dependencies = list(dependencies or [])
+        self.routes: list[Route] = []
+
+    def add_api_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        *,
+        methods: Sequence[str] = ("GET",),
+        **options: Any,
+    ) -> None:
+        supported = {option.name for option in dataclasses.fields(RouteOptions)}
+        if unknown := sorted(set(options) - supported):
+            raise DeclarationError(
+                f"{where(endpoint)}: fastwasm does not support "
+                f"{', '.join(f'`{name}=`' for name in unknown)}; a route takes "
+                f"{', '.join(f'`{name}=`' for name in sorted(supported))}"
+            )
+        route_options = RouteOptions(**options)
+        for method in methods:
+            self._add(
+                path,
+                endpoint,
+                method,
+                route_options,
+                route_options.tags,
+                list(route_options.dependencies),
+            )
+
+    def _add(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        method: str,
+        options: RouteOptions,
+        tags: list[str],
+        dependencies: list[DependsInfo],
+    ) -> None:
+        self.routes.append(
+            Route(
+                self.prefix + path,
+                endpoint,
+                method,
+                options,
+                [*self.tags, *tags],
+                [*self.dependencies, *dependencies],
+            )
+        )
+
+    def api_route(
+        self, path: str, *, methods: Sequence[str] = ("GET",), **options: Any
+    ) -> Callable[[Endpoint], Endpoint]:
+        def decorator(endpoint: Endpoint) -> Endpoint:
+            self.add_api_route(path, endpoint, methods=methods, **options)
+            return endpoint
+
+        return decorator
+
+    def get(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["GET"], **options)
+
+    def post(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["POST"], **options)
+
+    def put(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["PUT"], **options)
+
+    def patch(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["PATCH"], **options)
+
+    def delete(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["DELETE"], **options)
+
+    def head(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["HEAD"], **options)
+
+    def options(self, path: str, **options: Any) -> Callable[[Endpoint], Endpoint]:
+        return self.api_route(path, methods=["OPTIONS"], **options)
+
+    def include_router(
+        self,
+        router: APIRouter,
+        *,
+        prefix: str = "",
+        tags: list[str] | None = None,
+        dependencies: Sequence[DependsInfo] | None = None,
+        responses: dict[int | str, Any] | None = None,
+    ) -> None:
+        """Adds `router`'s operations under `prefix`, with `tags` and `dependencies` before
+        their own (`responses` is accepted as in `RouteOptions`, and not declared)."""
+        _check_prefix(prefix)
+        for route in router.routes:
+            self._add(
+                prefix + route.path,
+                route.endpoint,
+                route.method,
+                route.options,
+                [*(tags or []), *route.tags],
+                [*(dependencies or []), *route.dependencies],
+            )

@@ -1,0 +1,924 @@
+"""Validating JSON-decoded values against type annotations, as pydantic does in FastAPI: the
+same lax conversions (`"7"` → 7, `1` → 1.0, `"yes"` → True), the same error types, messages,
+locations and inputs, so that a bad request body answers the 422 FastAPI would. Each validator
+also describes itself as JSON Schema, for the operation's declaration.
+
+`compile_type` turns an annotation into a `Validator` once, when a route is declared; requests
+only run the validators."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import enum
+import inspect
+import json
+import re
+import typing
+from typing import Any, Callable
+
+from . import annotations as ann
+from .fields import Constraints, FieldInfo, Undefined
+
+Loc = tuple[Any, ...]
+Errors = list[dict[str, Any]]
+
+
+class _Invalid:
+    def __repr__(self) -> str:
+        return "INVALID"
+
+
+INVALID: Any = _Invalid()
+"""What a validator returns after appending errors."""
+
+
+class UnsupportedType(TypeError):
+    """An annotation the SDK cannot validate; raised when a route or model is declared."""
+
+
+def add_error(
+    errors: Errors,
+    kind: str,
+    loc: Loc,
+    msg: str,
+    value: Any,
+    ctx: dict[str, Any] | None = None,
+) -> Any:
+    error: dict[str, Any] = {"type": kind, "loc": list(loc), "msg": msg, "input": value}
+    if ctx is not None:
+        error["ctx"] = ctx
+    errors.append(error)
+    return INVALID
+
+
+def missing(errors: Errors, loc: Loc, container: Any) -> Any:
+    """pydantic's error for an absent required field; its input is the enclosing object."""
+    return add_error(errors, "missing", loc, "Field required", container)
+
+
+class Validator:
+    """Checks and converts one value; on failure appends errors and returns `INVALID`."""
+
+    #: How pydantic names this type among a union's members, in error locations.
+    label = "any"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        raise NotImplementedError
+
+    def exact(self, value: Any) -> bool:
+        """Whether `value` already has this type, without conversion: a union prefers such a
+        member over an earlier one that would convert (pydantic's smart mode)."""
+        return False
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        """JSON Schema of the accepted values; named types go to `defs` and are referenced."""
+        raise NotImplementedError
+
+
+class AnyValidator(Validator):
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        return value
+
+    def exact(self, value: Any) -> bool:
+        return True
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+class NoneValidator(Validator):
+    label = "none"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if value is None:
+            return None
+        return add_error(errors, "none_required", loc, "Input should be None", value)
+
+    def exact(self, value: Any) -> bool:
+        return value is None
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "null"}
+
+
+def _bound_text(bound: float) -> str:
+    """A bound as pydantic writes it in a message: `10`, not `10.0`."""
+    if isinstance(bound, float) and bound.is_integer():
+        return str(int(bound))
+    return str(bound)
+
+
+_BOUNDS = (
+    ("gt", "greater_than", "greater than", lambda value, bound: value > bound),
+    ("ge", "greater_than_equal", "greater than or equal to", lambda value, bound: value >= bound),
+    ("lt", "less_than", "less than", lambda value, bound: value < bound),
+    ("le", "less_than_equal", "less than or equal to", lambda value, bound: value <= bound),
+)
+
+_SCHEMA_KEYS = {
+    "gt": "exclusiveMinimum",
+    "ge": "minimum",
+    "lt": "exclusiveMaximum",
+    "le": "maximum",
+}
+
+
+class _Number(Validator):
+    """Shared by `int` and `float`: bounds checked after conversion."""
+
+    json_type = ""
+
+    def __init__(self, constraints: Constraints) -> None:
+        self.bounds = constraints.numeric
+
+    def bound(self, value: float) -> float:
+        return value
+
+    def check(self, value: Any, given: Any, loc: Loc, errors: Errors) -> Any:
+        """`value` (converted from `given`) if it is within the bounds."""
+        for key, kind, words, holds in _BOUNDS:
+            bound = self.bounds.get(key)
+            if bound is not None and not holds(value, bound):
+                return add_error(
+                    errors,
+                    kind,
+                    loc,
+                    f"Input should be {words} {_bound_text(bound)}",
+                    given,
+                    {key: self.bound(bound)},
+                )
+        return value
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": self.json_type}
+        for key, bound in self.bounds.items():
+            schema[_SCHEMA_KEYS[key]] = self.bound(bound)
+        return schema
+
+
+_INTEGER = re.compile(r"\s*[+-]?\d+(_\d+)*(\.0+)?\s*")
+
+
+class IntValidator(_Number):
+    label = "int"
+    json_type = "integer"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, int):
+            return self.check(int(value), value, loc, errors)
+        if isinstance(value, float):
+            if value.is_integer():
+                return self.check(int(value), value, loc, errors)
+            return add_error(
+                errors,
+                "int_from_float",
+                loc,
+                "Input should be a valid integer, got a number with a fractional part",
+                value,
+            )
+        if isinstance(value, str):
+            if _INTEGER.fullmatch(value):
+                return self.check(int(value.split(".")[0]), value, loc, errors)
+            return add_error(
+                errors,
+                "int_parsing",
+                loc,
+                "Input should be a valid integer, unable to parse string as an integer",
+                value,
+            )
+        return add_error(errors, "int_type", loc, "Input should be a valid integer", value)
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is int
+
+
+class FloatValidator(_Number):
+    label = "float"
+    json_type = "number"
+
+    def bound(self, value: float) -> float:
+        # A `float` field states its bounds as floats: `{"gt": 0.0}`.
+        return float(value)
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, (bool, int, float)):
+            return self.check(float(value), value, loc, errors)
+        if isinstance(value, str):
+            try:
+                number = float(value)
+            except ValueError:
+                return add_error(
+                    errors,
+                    "float_parsing",
+                    loc,
+                    "Input should be a valid number, unable to parse string as a number",
+                    value,
+                )
+            return self.check(number, value, loc, errors)
+        return add_error(errors, "float_type", loc, "Input should be a valid number", value)
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is float
+
+
+_TRUE = frozenset({"1", "on", "t", "true", "y", "yes"})
+_FALSE = frozenset({"0", "off", "f", "false", "n", "no"})
+
+
+class BoolValidator(Validator):
+    label = "bool"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        if isinstance(value, str):
+            text = value.lower()
+            if text in _TRUE:
+                return True
+            if text in _FALSE:
+                return False
+        # A whole number or a string is a boolean that could not be read; anything else
+        # (a fraction, a list) is not one at all.
+        if isinstance(value, (int, str)) or isinstance(value, float) and value.is_integer():
+            return add_error(
+                errors,
+                "bool_parsing",
+                loc,
+                "Input should be a valid boolean, unable to interpret input",
+                value,
+            )
+        return add_error(errors, "bool_type", loc, "Input should be a valid boolean", value)
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is bool
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "boolean"}
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+class StrValidator(Validator):
+    label = "str"
+
+    def __init__(self, constraints: Constraints) -> None:
+        self.min_length = constraints.min_length
+        self.max_length = constraints.max_length
+        self.pattern = constraints.pattern
+        self.regex = re.compile(constraints.pattern) if constraints.pattern is not None else None
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, (bytes, bytearray)):
+            # A body that is not JSON arrives as bytes, which pydantic reads as UTF-8 text.
+            try:
+                value = bytes(value).decode()
+            except UnicodeDecodeError:
+                return add_error(
+                    errors,
+                    "string_unicode",
+                    loc,
+                    "Input should be a valid string, unable to parse raw data as a unicode string",
+                    value,
+                )
+        if not isinstance(value, str):
+            return add_error(errors, "string_type", loc, "Input should be a valid string", value)
+        if self.min_length is not None and len(value) < self.min_length:
+            return add_error(
+                errors,
+                "string_too_short",
+                loc,
+                f"String should have at least {_plural(self.min_length, 'character')}",
+                value,
+                {"min_length": self.min_length},
+            )
+        if self.max_length is not None and len(value) > self.max_length:
+            return add_error(
+                errors,
+                "string_too_long",
+                loc,
+                f"String should have at most {_plural(self.max_length, 'character')}",
+                value,
+                {"max_length": self.max_length},
+            )
+        if self.regex is not None and not self.regex.search(value):
+            return add_error(
+                errors,
+                "string_pattern_mismatch",
+                loc,
+                f"String should match pattern '{self.pattern}'",
+                value,
+                {"pattern": self.pattern},
+            )
+        return value
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is str
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "string"}
+        if self.min_length is not None:
+            schema["minLength"] = self.min_length
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
+        if self.pattern is not None:
+            schema["pattern"] = self.pattern
+        return schema
+
+
+def expected_text(values: list[Any]) -> str:
+    """`'a', 'b' or 'c'`, as pydantic lists the values an enum or literal allows."""
+    quoted = [repr(value) for value in values]
+    if len(quoted) == 1:
+        return quoted[0]
+    return f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def _json_type(values: list[Any]) -> dict[str, Any]:
+    """`{"type": "string"}` when every value is a string (likewise integers, numbers)."""
+    for json_type, python_types in (
+        ("string", (str,)),
+        ("integer", (int,)),
+        ("number", (int, float)),
+    ):
+        if all(isinstance(value, python_types) and not isinstance(value, bool) for value in values):
+            return {"type": json_type}
+    return {}
+
+
+class EnumValidator(Validator):
+    def __init__(self, cls: type[enum.Enum]) -> None:
+        self.cls = cls
+        self.label = cls.__name__
+        self.values = [member.value for member in cls]
+        self.expected = expected_text(self.values)
+        # An enum of ints (or floats, or strings) reads its input as that type first, so
+        # that `"1"` is `Level.LOW` as in pydantic.
+        self.coerce: Validator | None = None
+        for kind, validator in (
+            (str, StrValidator(Constraints())),
+            (int, IntValidator(Constraints())),
+            (float, FloatValidator(Constraints())),
+        ):
+            if all(type(value) is kind for value in self.values):
+                self.coerce = validator
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, self.cls):
+            return value
+        candidate = value
+        if self.coerce is not None:
+            candidate = self.coerce(value, loc, [])
+        for member in self.cls:
+            if member.value == candidate and type(member.value) is type(candidate):
+                return member
+        return add_error(
+            errors,
+            "enum",
+            loc,
+            f"Input should be {self.expected}",
+            value,
+            {"expected": self.expected},
+        )
+
+    def exact(self, value: Any) -> bool:
+        return isinstance(value, self.cls)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        defs[self.cls.__name__] = {
+            "enum": self.values,
+            "title": self.cls.__name__,
+            **_json_type(self.values),
+        }
+        return {"$ref": f"#/$defs/{self.cls.__name__}"}
+
+
+class LiteralValidator(Validator):
+    def __init__(self, values: tuple[Any, ...]) -> None:
+        self.values = list(values)
+        self.expected = expected_text(self.values)
+        self.label = f"literal[{','.join(repr(value) for value in self.values)}]"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        for allowed in self.values:
+            if self._matches(allowed, value):
+                return allowed
+        return add_error(
+            errors,
+            "literal_error",
+            loc,
+            f"Input should be {self.expected}",
+            value,
+            {"expected": self.expected},
+        )
+
+    @staticmethod
+    def _matches(allowed: Any, value: Any) -> bool:
+        """Numbers match across int, float and bool (`1.0` is `1`); strings only strings."""
+        return allowed == value and isinstance(allowed, str) == isinstance(value, str)
+
+    def exact(self, value: Any) -> bool:
+        return any(allowed == value and type(allowed) is type(value) for allowed in self.values)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        if len(self.values) == 1:
+            return {"const": self.values[0], **_json_type(self.values)}
+        return {"enum": self.values, **_json_type(self.values)}
+
+
+class NullableValidator(Validator):
+    """`X | None`: `None`, or a valid `X` (errors are `X`'s, untagged)."""
+
+    def __init__(self, inner: Validator) -> None:
+        self.inner = inner
+        self.label = f"nullable[{inner.label}]"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if value is None:
+            return None
+        return self.inner(value, loc, errors)
+
+    def exact(self, value: Any) -> bool:
+        return value is None or self.inner.exact(value)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"anyOf": [self.inner.schema(defs), {"type": "null"}]}
+
+
+class UnionValidator(Validator):
+    """pydantic's smart union: a member the value already is wins; otherwise the first member
+    that converts it; otherwise every member's errors, tagged with the member's label."""
+
+    def __init__(self, members: list[Validator]) -> None:
+        self.members = members
+        self.label = " | ".join(member.label for member in members)
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        for member in self.members:
+            if member.exact(value):
+                attempt: Errors = []
+                result = member(value, loc, attempt)
+                if not attempt:
+                    return result
+        failures: Errors = []
+        for member in self.members:
+            attempt = []
+            result = member(value, (*loc, member.label), attempt)
+            if not attempt:
+                return result
+            failures.extend(attempt)
+        errors.extend(failures)
+        return INVALID
+
+    def exact(self, value: Any) -> bool:
+        return any(member.exact(value) for member in self.members)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"anyOf": [member.schema(defs) for member in self.members]}
+
+
+class SequenceValidator(Validator):
+    """`list[X]`, `set[X]` and `tuple[X, ...]`: items validated in turn, then the length."""
+
+    def __init__(self, kind: type, item: Validator, constraints: Constraints) -> None:
+        self.kind = kind
+        self.item = item
+        self.min_length = constraints.min_length
+        self.max_length = constraints.max_length
+        self.name = kind.__name__
+        self.label = (
+            f"{self.name}[{item.label}]" if kind is not tuple else f"tuple[{item.label}, ...]"
+        )
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if not isinstance(value, (list, tuple, set, frozenset)):
+            article = "a valid list" if self.kind is list else f"a valid {self.name}"
+            return add_error(errors, f"{self.name}_type", loc, f"Input should be {article}", value)
+        count = len(errors)
+        items = [self.item(item, (*loc, index), errors) for index, item in enumerate(value)]
+        if len(errors) > count:
+            return INVALID
+        result = self.kind(items)
+        field_type = self.name.capitalize()
+        if self.min_length is not None and len(result) < self.min_length:
+            return add_error(
+                errors,
+                "too_short",
+                loc,
+                f"{field_type} should have at least {_plural(self.min_length, 'item')} "
+                f"after validation, not {len(result)}",
+                value,
+                {
+                    "field_type": field_type,
+                    "min_length": self.min_length,
+                    "actual_length": len(result),
+                },
+            )
+        if self.max_length is not None and len(result) > self.max_length:
+            return add_error(
+                errors,
+                "too_long",
+                loc,
+                f"{field_type} should have at most {_plural(self.max_length, 'item')} "
+                f"after validation, not {len(result)}",
+                value,
+                {
+                    "field_type": field_type,
+                    "max_length": self.max_length,
+                    "actual_length": len(result),
+                },
+            )
+        return result
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is self.kind
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"items": self.item.schema(defs), "type": "array"}
+        if self.kind is set:
+            schema["uniqueItems"] = True
+        if self.min_length is not None:
+            schema["minItems"] = self.min_length
+        if self.max_length is not None:
+            schema["maxItems"] = self.max_length
+        return schema
+
+
+class DictValidator(Validator):
+    def __init__(self, key: Validator, value: Validator) -> None:
+        self.key = key
+        self.value = value
+        self.label = f"dict[{key.label},{value.label}]"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if not isinstance(value, dict):
+            return add_error(errors, "dict_type", loc, "Input should be a valid dictionary", value)
+        count = len(errors)
+        result = {}
+        for key, item in value.items():
+            checked_key = self.key(key, (*loc, key, "[key]"), errors)
+            result[checked_key] = self.value(item, (*loc, key), errors)
+        return INVALID if len(errors) > count else result
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is dict
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        schema: dict[str, Any] = {"type": "object"}
+        additional = self.value.schema(defs)
+        if additional:
+            schema["additionalProperties"] = additional
+        return schema
+
+
+@dataclasses.dataclass
+class CompiledField:
+    """One field of a model, dataclass or TypedDict, with its validator."""
+
+    name: str
+    #: The key in the input (the alias, when there is one).
+    key: str
+    validator: Validator
+    info: FieldInfo
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        schema = self.validator.schema(defs)
+        if "$ref" in schema:
+            schema = {"$ref": schema["$ref"]}
+        if not self.info.required and self.info.default_factory is None:
+            from .encoders import jsonable_encoder
+
+            schema["default"] = jsonable_encoder(self.info.default)
+        if self.info.description is not None:
+            schema["description"] = self.info.description
+        schema["title"] = self.info.title or self.key.title().replace("_", " ")
+        return schema
+
+
+def object_schema(title: str, fields: list[CompiledField]) -> dict[str, Any]:
+    """A self-contained JSON Schema of an object with `fields` (an operation's embedded body)."""
+    defs: dict[str, Any] = {}
+    schema = _object_schema(title, fields, defs)
+    return {**schema, "$defs": defs} if defs else schema
+
+
+def _object_schema(title: str, fields: list[CompiledField], defs: dict[str, Any]) -> dict[str, Any]:
+    schema: dict[str, Any] = {
+        "properties": {field.key: field.schema(defs) for field in fields},
+        "title": title,
+        "type": "object",
+    }
+    required = [field.key for field in fields if field.info.required]
+    if required:
+        schema["required"] = required
+    return dict(sorted(schema.items()))
+
+
+_SIMPLE_OBJECTS = (str, bytes, int, float, bool, list, tuple, set, frozenset, dict, type(None))
+
+
+class _Structured(Validator):
+    """A named type with fields. Its fields compile on first use, so that a model may refer to
+    itself or to a class defined after it."""
+
+    def __init__(self, cls: type, from_attributes: bool) -> None:
+        self.cls = cls
+        self.label = cls.__name__
+        self.from_attributes = from_attributes
+        self._fields: list[CompiledField] | None = None
+
+    def compile_fields(self) -> list[CompiledField]:
+        raise NotImplementedError
+
+    @property
+    def fields(self) -> list[CompiledField]:
+        if self._fields is None:
+            self._fields = self.compile_fields()
+        return self._fields
+
+    def read_fields(
+        self, value: Any, loc: Loc, errors: Errors, lookup: Callable[[str], Any]
+    ) -> tuple[dict[str, Any], set[str]] | Any:
+        """Each field's value from `lookup(key)` (`Undefined` when absent); the names given."""
+        count = len(errors)
+        values: dict[str, Any] = {}
+        given: set[str] = set()
+        for field in self.fields:
+            raw = lookup(field.key)
+            if raw is Undefined:
+                if field.info.required:
+                    missing(errors, (*loc, field.key), value)
+                else:
+                    values[field.name] = field.info.get_default()
+                continue
+            given.add(field.name)
+            values[field.name] = field.validator(raw, (*loc, field.key), errors)
+        if len(errors) > count:
+            return INVALID
+        return values, given
+
+    def lookup_in(self, value: Any) -> Callable[[str], Any] | None:
+        """How to read fields from `value`: a dict by key or, in attribute mode, any object
+        that is not a plain value (an ORM row, another model)."""
+        if isinstance(value, dict):
+            return lambda key: value.get(key, Undefined)
+        if self.from_attributes and not isinstance(value, _SIMPLE_OBJECTS):
+            return lambda key: getattr(value, key, Undefined)
+        return None
+
+    def exact(self, value: Any) -> bool:
+        return isinstance(value, self.cls)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        name = self.cls.__name__
+        if name not in defs:
+            defs[name] = {}  # A placeholder, so that a recursive reference stops here.
+            defs[name] = _object_schema(name, self.fields, defs)
+        return {"$ref": f"#/$defs/{name}"}
+
+
+class ModelValidator(_Structured):
+    def compile_fields(self) -> list[CompiledField]:
+        return [
+            compile_field(name, info.annotation, info)
+            for name, info in self.cls.model_fields.items()
+        ]
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, self.cls):
+            return value
+        lookup = self.lookup_in(value)
+        if lookup is None:
+            if self.from_attributes:
+                return add_error(
+                    errors,
+                    "model_attributes_type",
+                    loc,
+                    "Input should be a valid dictionary or object to extract fields from",
+                    value,
+                )
+            return add_error(
+                errors,
+                "model_type",
+                loc,
+                f"Input should be a valid dictionary or instance of {self.cls.__name__}",
+                value,
+                {"class_name": self.cls.__name__},
+            )
+        read = self.read_fields(value, loc, errors, lookup)
+        if read is INVALID:
+            return INVALID
+        values, given = read
+        return self.cls.model_construct(_fields_set=given, **values)
+
+
+class DataclassValidator(_Structured):
+    def compile_fields(self) -> list[CompiledField]:
+        hints = ann.type_hints(self.cls)
+        compiled = []
+        for field in dataclasses.fields(self.cls):
+            if not field.init:
+                continue
+            if field.default is not dataclasses.MISSING:
+                info = FieldInfo(field.default)
+            elif field.default_factory is not dataclasses.MISSING:
+                info = FieldInfo(default_factory=field.default_factory)
+            else:
+                info = FieldInfo()
+            compiled.append(compile_field(field.name, hints[field.name], info))
+        return compiled
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, self.cls):
+            return value
+        if not isinstance(value, dict):
+            return add_error(
+                errors,
+                "dataclass_type",
+                loc,
+                f"Input should be a dictionary or an instance of {self.cls.__name__}",
+                value,
+                {"class_name": self.cls.__name__},
+            )
+        read = self.read_fields(value, loc, errors, lambda key: value.get(key, Undefined))
+        if read is INVALID:
+            return INVALID
+        return self.cls(**read[0])
+
+
+class TypedDictValidator(_Structured):
+    def compile_fields(self) -> list[CompiledField]:
+        required_keys = self.cls.__required_keys__
+        compiled = []
+        for name, annotation in ann.type_hints(self.cls).items():
+            # An absent optional key stays absent: its "default" is `Undefined`, dropped below.
+            info = (
+                FieldInfo()
+                if name in required_keys
+                else FieldInfo(default_factory=lambda: Undefined)
+            )
+            compiled.append(compile_field(name, _strip_required(annotation), info))
+        return compiled
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if not isinstance(value, dict):
+            return add_error(errors, "dict_type", loc, "Input should be a valid dictionary", value)
+        read = self.read_fields(value, loc, errors, lambda key: value.get(key, Undefined))
+        if read is INVALID:
+            return INVALID
+        return {name: item for name, item in read[0].items() if item is not Undefined}
+
+    def exact(self, value: Any) -> bool:
+        return False
+
+
+def _strip_required(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin in (typing.Required, typing.NotRequired):
+        return typing.get_args(annotation)[0]
+    return annotation
+
+
+def compile_field(name: str, annotation: Any, info: FieldInfo) -> CompiledField:
+    """A field of a structured type: `Annotated[int, CompiledField(gt=0)]` metadata included."""
+    inner, metadata = ann.split_annotated(annotation)
+    for meta in metadata:
+        if isinstance(meta, FieldInfo):
+            info = info.with_fallback(meta)
+    validator = compile_type(inner, info.constraints, from_attributes=True)
+    if _is_float(validator) and type(info.default) is int:
+        # pydantic writes a float field's default `1` as `1.0`, as it would a given value.
+        info = copy.copy(info)
+        info.default = float(info.default)
+    return CompiledField(name, info.alias or name, validator, info)
+
+
+def _is_float(validator: Validator) -> bool:
+    if isinstance(validator, NullableValidator):
+        validator = validator.inner
+    return isinstance(validator, FloatValidator)
+
+
+_compiled: dict[tuple[type, bool], _Structured] = {}
+
+
+def compile_type(
+    annotation: Any, constraints: Constraints = Constraints(), *, from_attributes: bool = True
+) -> Validator:
+    """The validator of `annotation`. `from_attributes` reads model fields from any object, as
+    FastAPI validates bodies and responses (`model_validate` does not).
+
+    Raises `UnsupportedType` for an annotation the SDK cannot validate."""
+    annotation, metadata = ann.split_annotated(annotation)
+    for meta in metadata:
+        if isinstance(meta, FieldInfo):
+            constraints = meta.constraints.merged(constraints)
+    validator = _compile(annotation, constraints, from_attributes)
+    _check_constraints(annotation, validator, constraints)
+    return validator
+
+
+def _compile(annotation: Any, constraints: Constraints, from_attributes: bool) -> Validator:
+    if annotation in (Any, object, inspect.Parameter.empty):
+        return AnyValidator()
+    if annotation is None or annotation is ann.NoneType:
+        return NoneValidator()
+    if annotation is bool:
+        return BoolValidator()
+    if annotation is int:
+        return IntValidator(constraints)
+    if annotation is float:
+        return FloatValidator(constraints)
+    if annotation is str:
+        return StrValidator(constraints)
+    if ann.is_enum_class(annotation):
+        return EnumValidator(annotation)
+    if isinstance(annotation, type) and (
+        ann.is_model_class(annotation)
+        or ann.is_dataclass_class(annotation)
+        or ann.is_typed_dict(annotation)
+    ):
+        key = (annotation, from_attributes)
+        if key not in _compiled:
+            if ann.is_model_class(annotation):
+                _compiled[key] = ModelValidator(annotation, from_attributes)
+            elif ann.is_dataclass_class(annotation):
+                _compiled[key] = DataclassValidator(annotation, from_attributes)
+            else:
+                _compiled[key] = TypedDictValidator(annotation, from_attributes)
+        return _compiled[key]
+    origin = typing.get_origin(annotation)
+    args = typing.get_args(annotation)
+    if origin is typing.Literal:
+        return LiteralValidator(args)
+    if ann.is_union(annotation):
+        inner, nullable = ann.strip_optional(annotation)
+        if nullable:
+            return NullableValidator(
+                compile_type(inner, constraints, from_attributes=from_attributes)
+            )
+        return UnionValidator(
+            [compile_type(member, constraints, from_attributes=from_attributes) for member in args]
+        )
+    if annotation in (list, set, tuple) or origin in (list, set, tuple, frozenset):
+        kind = origin or annotation
+        if kind is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+            raise UnsupportedType(
+                f"`{ann.describe(annotation)}`: only `tuple[X, ...]` tuples are supported"
+            )
+        item = compile_type(args[0], from_attributes=from_attributes) if args else AnyValidator()
+        return SequenceValidator(kind, item, constraints)
+    if annotation is dict or origin is dict:
+        key, value = (
+            (compile_type(arg, from_attributes=from_attributes) for arg in args)
+            if args
+            else (AnyValidator(), AnyValidator())
+        )
+        return DictValidator(key, value)
+    if isinstance(annotation, (str, typing.ForwardRef)):
+        raise UnsupportedType(f"the annotation `{annotation}` is a name that could not be resolved")
+    raise UnsupportedType(
+        f"`{ann.describe(annotation)}` is not a type fastwasm can validate; use str, int, float, "
+        "bool, an Enum, a Literal, list, set, dict, a BaseModel, a dataclass or a TypedDict"
+    )
+
+
+def _check_constraints(annotation: Any, validator: Validator, constraints: Constraints) -> None:
+    """Constraints that cannot apply to the type fail when declared, as pydantic's do."""
+    target = validator.inner if isinstance(validator, NullableValidator) else validator
+    if isinstance(target, UnionValidator):
+        return
+    allowed: set[str] = set()
+    if isinstance(target, _Number):
+        allowed = {"gt", "ge", "lt", "le"}
+    elif isinstance(target, StrValidator):
+        allowed = {"min_length", "max_length", "pattern"}
+    elif isinstance(target, SequenceValidator):
+        allowed = {"min_length", "max_length"}
+    given = {name for name, value in vars(constraints).items() if value is not None}
+    if given - allowed:
+        names = ", ".join(f"`{name}`" for name in sorted(given - allowed))
+        raise UnsupportedType(f"{names} cannot constrain `{ann.describe(annotation)}`")
+
+
+def json_schema(validator: Validator) -> dict[str, Any]:
+    """A self-contained JSON Schema: a named type inline at the top, the types it refers to
+    under `$defs`, as pydantic's `model_json_schema` writes it."""
+    defs: dict[str, Any] = {}
+    schema = validator.schema(defs)
+    name = schema.get("$ref", "").removeprefix("#/$defs/")
+    # A recursive type stays a reference: its definition refers to itself.
+    if name and f'"#/$defs/{name}"' not in json.dumps(defs):
+        schema = defs.pop(name)
+    return {**schema, "$defs": defs} if defs else schema
+
+
+def validate(validator: Validator, value: Any, loc: Loc = ()) -> tuple[Any, Errors]:
+    """Runs `validator`: the converted value and the errors (none on success)."""
+    errors: Errors = []
+    result = validator(value, loc, errors)
+    return result, errors
