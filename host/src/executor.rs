@@ -64,10 +64,7 @@ pub fn new_store(
     settings: &Settings,
     deadline: Deadline,
 ) -> Result<Store<GuestState>> {
-    let tag = GuestTag {
-        component: spec.name.as_str().into(),
-        operation: operation.into(),
-    };
+    let tag = GuestTag::new(&spec.name, operation);
     let state = GuestState::new(tag, &spec.grants, settings.max_memory_bytes, deadline.0)?;
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
@@ -134,8 +131,8 @@ impl Executor {
         Ok(Live { store, instance })
     }
 
-    /// Calls operation `op_id` of `component`: async ones on a shared instance unless the
-    /// component asks for a fresh one per request; sync ones always in a fresh instance.
+    /// Calls operation `op_id` of `component`: async ones on a shared instance, sync ones on a
+    /// pooled one, unless the component asks for a fresh instance per request.
     pub async fn call(
         &self,
         component: Arc<LoadedComponent>,
@@ -169,6 +166,9 @@ impl Executor {
                 let (engine, settings, op_id) =
                     (self.engine.clone(), self.settings.clone(), op_id.to_owned());
                 self.on_pool(deadline, move || async move {
+                    if let Some(pooled) = &component.pooled {
+                        return pooled.call(&op_id, &req, &deps, deadline).await;
+                    }
                     let indices = component
                         .handler
                         .as_ref()

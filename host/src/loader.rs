@@ -6,7 +6,7 @@ use crate::bindings::{async_handler, async_provider, handler, metadata, provider
 use crate::cache::{self, CompileCache, Origin};
 use crate::capabilities::{self, GuestState};
 use crate::executor::{self, Deadline};
-use crate::instances::SharedInstances;
+use crate::instances::{PooledInstances, SharedInstances};
 use crate::manifest::{ComponentSpec, Isolation, Manifest};
 use crate::settings::Settings;
 use anyhow::{Context, Result, anyhow, bail};
@@ -35,6 +35,8 @@ pub struct LoadedComponent {
     pub info: types::AppInfo,
     /// The instances async operations share, unless the component asks for `isolation = "request"`.
     pub shared: Option<SharedInstances>,
+    /// The idle instances sync operations reuse, unless the component asks for `isolation = "request"`.
+    pub pooled: Option<PooledInstances>,
 }
 
 impl LoadedComponent {
@@ -155,18 +157,25 @@ impl Loader {
             );
         }
         let info = self.describe(spec, &pre, &metadata).await?;
-        let shared = async_handler
-            .clone()
-            .filter(|_| spec.isolation == Isolation::Instance)
-            .map(|indices| {
-                SharedInstances::new(
-                    self.engine.clone(),
-                    self.settings.clone(),
-                    spec.clone(),
-                    pre.clone(),
-                    indices,
-                )
-            });
+        let reuse = spec.isolation == Isolation::Instance;
+        let pooled = handler.clone().filter(|_| reuse).map(|indices| {
+            PooledInstances::new(
+                self.engine.clone(),
+                self.settings.clone(),
+                spec.clone(),
+                pre.clone(),
+                indices,
+            )
+        });
+        let shared = async_handler.clone().filter(|_| reuse).map(|indices| {
+            SharedInstances::new(
+                self.engine.clone(),
+                self.settings.clone(),
+                spec.clone(),
+                pre.clone(),
+                indices,
+            )
+        });
         Ok(LoadedComponent {
             spec: spec.clone(),
             digest,
@@ -177,6 +186,7 @@ impl Loader {
             async_provider,
             info,
             shared,
+            pooled,
         })
     }
 

@@ -298,7 +298,13 @@ mod tests {
 
     #[test]
     fn build_output_is_not_source() {
-        for source in ["src/lib.rs", "main.py", "app.js", "src/operations.c", "fastwasm.toml"] {
+        for source in [
+            "src/lib.rs",
+            "main.py",
+            "app.js",
+            "src/operations.c",
+            "fastwasm.toml",
+        ] {
             assert!(is_source(Path::new(source)), "{source}");
         }
         for output in [

@@ -108,15 +108,6 @@ async fn a_malformed_response_is_500() {
 }
 
 #[tokio::test]
-async fn every_request_gets_a_fresh_instance() {
-    let server = faults(&[]);
-    for _ in 0..3 {
-        let (status, _, body) = get(&server.url("/calls")).await;
-        assert_eq!((status, body.as_str()), (200, "1"));
-    }
-}
-
-#[tokio::test]
 async fn a_missing_query_parameter_is_422() {
     let server = faults(&[]);
     let (status, body) = get_json(&server.url("/hog")).await;

@@ -1,5 +1,6 @@
-//! Instance reuse for async operations: requests share an instance (its globals persist, as
-//! in one FastAPI process) within the limits on concurrency, requests and idle time, and
+//! Instance reuse: async requests share an instance, sync ones take an idle one from a pool
+//! (either way its globals persist, as in one FastAPI process), within the limits on
+//! concurrency, requests and idle time; a trapped or timed-out instance is never reused; and
 //! `isolation = "request"` gives each request its own.
 
 use crate::support::{Server, get, shared_cache};
@@ -28,30 +29,49 @@ async fn bodies(server: &Server, path: &str, count: usize) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn async_requests_share_an_instance_and_sync_ones_do_not() {
+async fn async_and_sync_requests_reuse_instances() {
     let (server, _dir) = faults("", &[]);
     assert_eq!(bodies(&server, "/calls-async", 3).await, ["1", "2", "3"]);
-    assert_eq!(bodies(&server, "/calls", 2).await, ["1", "1"]);
+    // Sync requests reuse the pool's instances, apart from the shared async one.
+    assert_eq!(bodies(&server, "/calls", 3).await, ["1", "2", "3"]);
 }
 
 #[tokio::test]
 async fn request_isolation_gives_every_request_a_fresh_instance() {
     let (server, _dir) = faults("isolation = \"request\"", &[]);
     assert_eq!(bodies(&server, "/calls-async", 3).await, ["1", "1", "1"]);
+    assert_eq!(bodies(&server, "/calls", 3).await, ["1", "1", "1"]);
 }
 
 #[tokio::test]
 async fn an_instance_is_replaced_after_its_share_of_requests() {
     let (server, _dir) = faults("", &["--instance-max-requests", "2"]);
-    assert_eq!(
-        bodies(&server, "/calls-async", 5).await,
-        ["1", "2", "1", "2", "1"]
-    );
+    for path in ["/calls-async", "/calls"] {
+        assert_eq!(
+            bodies(&server, path, 5).await,
+            ["1", "2", "1", "2", "1"],
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_sync_instance_that_trapped_or_timed_out_is_not_reused() {
+    let (server, _dir) = faults("", &["--request-timeout", "1s"]);
+    assert_eq!(bodies(&server, "/calls", 2).await, ["1", "2"]);
+    assert_eq!(get(&server.url("/panic")).await.0, 500);
+    assert_eq!(bodies(&server, "/calls", 2).await, ["1", "2"]);
+    assert_eq!(get(&server.url("/spin")).await.0, 504);
+    assert_eq!(bodies(&server, "/calls", 1).await, ["1"]);
 }
 
 #[tokio::test]
 async fn an_idle_instance_ends() {
     let (server, _dir) = faults("", &["--instance-idle-timeout", "200ms"]);
+    assert_eq!(bodies(&server, "/calls", 2).await, ["1", "2"]);
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(bodies(&server, "/calls", 1).await, ["1"]);
+
     assert_eq!(bodies(&server, "/calls-async", 2).await, ["1", "2"]);
     server
         .wait_for_log(

@@ -11,7 +11,7 @@ impl types::Host for GuestState {}
 impl host::Host for GuestState {
     fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
         let tag = &self.tag;
-        let (component, operation) = (&tag.component, &tag.operation);
+        let (component, operation) = (&tag.component, tag.operation());
         match level {
             types::LogLevel::Trace => {
                 tracing::trace!(target: "guest", %component, %operation, "{message}")

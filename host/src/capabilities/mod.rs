@@ -6,7 +6,7 @@ mod stdio;
 
 use crate::bindings;
 use crate::manifest::Grants;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
 use wasmtime::{Engine, Result, StoreLimits, StoreLimitsBuilder};
@@ -17,8 +17,30 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 pub struct GuestTag {
     /// The component's name in the manifest.
     pub component: Arc<str>,
-    /// The operation being served, or `describe` while loading.
-    pub operation: Arc<str>,
+    /// The operation being served, `describe` while loading, or `*` on an instance that
+    /// serves several requests at once. Shared by the clones the store's stdout and stderr
+    /// hold, so a reused instance is retagged for each request.
+    operation: Arc<Mutex<Arc<str>>>,
+}
+
+impl GuestTag {
+    /// A tag for `component` serving `operation`.
+    pub fn new(component: &str, operation: &str) -> Self {
+        Self {
+            component: component.into(),
+            operation: Arc::new(Mutex::new(operation.into())),
+        }
+    }
+
+    /// The operation being served.
+    pub fn operation(&self) -> Arc<str> {
+        self.operation.lock().unwrap().clone()
+    }
+
+    /// Retags the instance for the request it serves next.
+    pub fn set_operation(&self, operation: &str) {
+        *self.operation.lock().unwrap() = operation.into();
+    }
 }
 
 /// The data of one store: one instance serving one request.

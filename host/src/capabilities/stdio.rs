@@ -91,7 +91,7 @@ impl LineWriter {
             return;
         }
         let tag = &self.log.tag;
-        let (component, operation) = (&tag.component, &tag.operation);
+        let (component, operation) = (&tag.component, tag.operation());
         match self.log.stream {
             Stream::Stdout => tracing::info!(target: "guest", %component, %operation, "{line}"),
             Stream::Stderr => {

@@ -1,19 +1,9 @@
-//! Instance reuse for async operations: one instance serves many concurrent requests, as one
-//! event loop serves every `async def` in FastAPI. A fresh instance per request costs its
-//! instantiation each time (about a millisecond for a Python component, whose interpreter
-//! starts with it); a shared one pays it once.
-//!
-//! Each shared instance lives in its own task, which owns the store and runs the component's
-//! event loop (`run_concurrent`); requests reach it over a channel and get their answer back
-//! over a oneshot. An instance takes at most `instance_concurrency` requests at once and
-//! `instance_max_requests` in its life, and ends after `instance_idle_timeout` without work.
-//!
-//! The price is isolation. Requests on one instance share its memory and globals (a cache in a
-//! module global persists, as in a FastAPI process), and a trap ends the instance, failing the
-//! requests in flight on it; a CPU-bound request holds up the others on its instance until the
-//! epoch deadline of the last of them traps it. An instance whose requests are all past their
-//! deadlines is ended, which also ends any that are stuck. `isolation = "request"` on a
-//! component gives each request a fresh instance instead.
+//! Shared instances for async operations: each lives in its own task, which owns the store
+//! and runs the component's event loop (`run_concurrent`); requests reach it over a channel
+//! and get their answer back over a oneshot. An instance takes at most `instance_concurrency`
+//! requests at once and `instance_max_requests` in its life, and ends after
+//! `instance_idle_timeout` without work. An instance whose requests are all past their
+//! deadlines is ended, which also ends any that are stuck.
 
 use crate::bindings::async_handler;
 use crate::capabilities::GuestState;
