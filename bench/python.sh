@@ -43,10 +43,7 @@ sed "s|^path = \"build/|path = \"$PWD/bench/py-hello/build/|; s|^build = .*|isol
   bench/py-hello/fastwasm.toml >"$WORK/isolated/fastwasm.toml"
 
 start fastapi env PYTHONPATH="$WORK/shim" "$VENV/bin/uvicorn" main:app --app-dir bench/py-hello \
-  --host 127.0.0.1 --port "$PORT" --log-level warning --no-access-log
-# uvicorn prints its address only at info level: wait for the port instead.
-for _ in $(seq 1 100); do curl -fsS "http://127.0.0.1:$PORT/sync" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "127.0.0.1:$PORT" >"$WORK/fastapi.addr"
+  --host 127.0.0.1 --port "$PORT" --no-access-log
 start shared target/release/fastwasm serve bench/py-hello --listen 127.0.0.1:0 --cache-dir "$WORK/cache"
 start isolated target/release/fastwasm serve "$WORK/isolated" --listen 127.0.0.1:0 --cache-dir "$WORK/cache"
 
