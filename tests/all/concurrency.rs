@@ -2,20 +2,9 @@
 //! bounded pool, and a saturated pool never holds up async work. Margins are wide on purpose:
 //! these assert the shape (rounds, not microseconds).
 
-use crate::support::{Server, get, get_json};
+use crate::support::{Server, fire, get, get_json};
 use fastwasm_test_artifacts::BURGERS;
 use std::time::{Duration, Instant};
-
-async fn fire(server: &Server, path: &str, count: usize) -> Vec<u16> {
-    let handles: Vec<_> = (0..count)
-        .map(|_| tokio::spawn(get(server.url(path))))
-        .collect();
-    let mut statuses = Vec::new();
-    for handle in handles {
-        statuses.push(handle.await.unwrap().0);
-    }
-    statuses
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_hundred_async_waits_finish_together() {

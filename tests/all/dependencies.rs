@@ -37,23 +37,6 @@ async fn call(server: &Server, path: &str, rid: &str, token: Option<&str>) -> re
     request.send().await.unwrap()
 }
 
-/// The guest log lines of request `rid`, in order, without their tags.
-fn trace(server: &Server, rid: &str) -> Vec<String> {
-    // Teardown lines are written before the response is sent; a short wait covers the
-    // log relay between the processes.
-    std::thread::sleep(Duration::from_millis(100));
-    let needle = format!("rid={rid} ");
-    server
-        .logs()
-        .lines()
-        .filter(|line| line.contains(" guest: ") && line.contains(&needle))
-        .map(|line| {
-            let message = line.split(" guest: ").nth(1).unwrap();
-            message.split(&needle).next().unwrap().trim().to_owned()
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn providers_resolve_in_graph_order_once_per_request_then_tear_down() {
     let (server, _dir) = auth(&[]);
@@ -66,7 +49,7 @@ async fn providers_resolve_in_graph_order_once_per_request_then_tear_down() {
         // `db` and `token` have three consumers each (the handler, `current-user`, and the
         // handler again through `current-user`): each is provided exactly once per request.
         assert_eq!(
-            trace(&server, rid),
+            server.guest_trace(rid),
             [
                 "provide request-id",
                 "provide token",
@@ -90,7 +73,7 @@ async fn a_provider_error_ends_the_request_before_the_handler() {
         response.text().await.unwrap(),
         r#"{"detail":"Not authenticated"}"#
     );
-    let lines = trace(&server, "no-token");
+    let lines = server.guest_trace("no-token");
     assert!(
         !lines.iter().any(|l| l.starts_with("handler")),
         "the handler ran: {lines:?}"
@@ -120,7 +103,7 @@ async fn teardown_runs_after_a_handler_trap() {
     let response = call(&server, "/items/broken", "trap", None).await;
     assert_eq!(response.status(), 500);
     assert_eq!(
-        trace(&server, "trap"),
+        server.guest_trace("trap"),
         [
             "provide request-id",
             "open db",
@@ -135,7 +118,7 @@ async fn use_cache_false_gets_its_own_value() {
     let (server, _dir) = auth(&[]);
     let response = call(&server, "/sessions/fresh", "fresh", Some("alice-token")).await;
     assert_eq!(response.status(), 200);
-    let lines = trace(&server, "fresh");
+    let lines = server.guest_trace("fresh");
     assert_eq!(
         lines.iter().filter(|l| *l == "open db").count(),
         2,
@@ -153,7 +136,7 @@ async fn app_level_dependencies_run_for_every_operation() {
     let (server, _dir) = auth(&[]);
     let response = call(&server, "/health", "health", None).await;
     assert_eq!(response.status(), 200);
-    assert_eq!(trace(&server, "health"), ["provide request-id"]);
+    assert_eq!(server.guest_trace("health"), ["provide request-id"]);
 }
 
 #[tokio::test]
@@ -168,12 +151,12 @@ async fn component_level_dependencies_run_for_its_operations_only() {
     std::fs::write(dir.path().join("fastwasm.toml"), manifest).unwrap();
     let server = Server::start_at(dir.path(), &[], &shared_cache());
     assert_eq!(call(&server, "/hello/", "router", None).await.status(), 200);
-    assert_eq!(trace(&server, "router"), ["provide request-id"]);
+    assert_eq!(server.guest_trace("router"), ["provide request-id"]);
     assert_eq!(
         call(&server, "/health", "no-router", None).await.status(),
         200
     );
-    assert!(trace(&server, "no-router").is_empty());
+    assert!(server.guest_trace("no-router").is_empty());
 }
 
 #[tokio::test]

@@ -5,30 +5,12 @@
 use crate::support::{Server, built, client, get, get_json, run, shared_cache};
 use serde_json::json;
 use std::path::Path;
-use std::time::Duration;
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 /// A fresh server per test over the app built once per test process.
 fn js_hello() -> Server {
     Server::start_at(&built("examples/js-hello"), &[], &shared_cache())
-}
-
-/// The guest log lines of request `rid` (sent as `x-request-id`), in order, without their tags.
-fn trace(server: &Server, rid: &str) -> Vec<String> {
-    // Teardown lines are written before the response is sent; a short wait covers the log
-    // relay between the processes.
-    std::thread::sleep(Duration::from_millis(100));
-    let needle = format!("rid={rid} ");
-    server
-        .logs()
-        .lines()
-        .filter(|line| line.contains(" guest: ") && line.contains(&needle))
-        .map(|line| {
-            let message = line.split(" guest: ").nth(1).unwrap();
-            message.split(&needle).next().unwrap().trim().to_owned()
-        })
-        .collect()
 }
 
 async fn post_json(server: &Server, path: &str, body: &str) -> (u16, serde_json::Value) {
@@ -325,7 +307,7 @@ async fn a_provider_runs_before_the_handler_and_tears_down_after() {
         json!({"username": "alice_1", "session": "js-ok"})
     );
     assert_eq!(
-        trace(&server, "js-ok"),
+        server.guest_trace("js-ok"),
         ["open db", "handler readUser", "close db"]
     );
 
@@ -343,7 +325,7 @@ async fn a_provider_runs_before_the_handler_and_tears_down_after() {
         r#"{"detail":"Not your business"}"#
     );
     assert_eq!(
-        trace(&server, "js-denied"),
+        server.guest_trace("js-denied"),
         ["open db", "handler readUser", "close db"]
     );
 }
@@ -363,7 +345,7 @@ async fn a_failing_handler_is_a_500_with_its_stack_logged_and_teardown_still_run
         r#"{"detail":"Internal Server Error"}"#
     );
     assert_eq!(
-        trace(&server, "js-broken"),
+        server.guest_trace("js-broken"),
         ["open db", "handler broken", "close db"]
     );
     let logs = server.logs();

@@ -7,7 +7,7 @@
 //! The expected answers were captured by running the same Python code under FastAPI 0.165
 //! with pydantic 2.14: a 422 here is byte for byte the one FastAPI gives.
 
-use crate::support::{Server, built, client, get, get_json, run, shared_cache};
+use crate::support::{Server, built, client, fire, get, get_json, run, send, shared_cache};
 use serde_json::{Value, json};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -21,32 +21,6 @@ fn lab() -> Server {
 
 fn items() -> Server {
     Server::start_at(&built("examples/py-items"), &[], &shared_cache())
-}
-
-/// The guest log lines of request `rid` (its `x-request-id`, or `x-user` for the providers), in
-/// order, without their tags.
-fn trace(server: &Server, rid: &str) -> Vec<String> {
-    // Teardown lines are written before the response is sent; a short wait covers the log
-    // relay between the processes.
-    std::thread::sleep(Duration::from_millis(100));
-    let needle = format!("rid={rid} ");
-    server
-        .logs()
-        .lines()
-        .filter(|line| line.contains(" guest: ") && line.contains(&needle))
-        .map(|line| {
-            let message = line.split(" guest: ").nth(1).unwrap();
-            message.split(&needle).next().unwrap().trim().to_owned()
-        })
-        .collect()
-}
-
-/// Sends `request`, returning status, headers and body text.
-async fn send(request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, String) {
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
 }
 
 /// Sends `body` as JSON to `path` with `method`, returning status and JSON answer.
@@ -621,7 +595,7 @@ async fn dependencies_run_once_per_request_and_tear_down_in_reverse() {
     );
     // `request_id` is used four times and runs once; `db` and `cache` close last-opened first.
     assert_eq!(
-        trace(&server, "py-deps"),
+        server.guest_trace("py-deps"),
         [
             "provide request-id",
             "open db",
@@ -647,7 +621,7 @@ async fn dependencies_run_once_per_request_and_tear_down_in_reverse() {
         r#"{"detail":"Not authenticated"}"#
     );
     assert_eq!(
-        trace(&server, "py-denied"),
+        server.guest_trace("py-denied"),
         [
             "provide request-id",
             "open db",
@@ -665,7 +639,7 @@ async fn dependencies_run_once_per_request_and_tear_down_in_reverse() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
-        trace(&server, "py-sync"),
+        server.guest_trace("py-sync"),
         [
             "provide request-id",
             "open db",
@@ -715,7 +689,7 @@ async fn a_yield_dependency_sees_the_operations_exception() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(
-        trace(&server, "py-commit"),
+        server.guest_trace("py-commit"),
         ["provide request-id", "begin", "commit"]
     );
     let response = client()
@@ -727,7 +701,7 @@ async fn a_yield_dependency_sees_the_operations_exception() {
     assert_eq!(response.status(), 409);
     assert_eq!(response.text().await.unwrap(), r#"{"detail":"Conflict"}"#);
     assert_eq!(
-        trace(&server, "py-rollback"),
+        server.guest_trace("py-rollback"),
         ["provide request-id", "begin", "rollback 409"]
     );
 }
@@ -778,7 +752,7 @@ async fn python_providers_serve_the_host_and_tear_down_after_the_response() {
                "session": {"user": "root", "id": 7}})
     );
     assert_eq!(
-        trace(&server, "root"),
+        server.guest_trace("root"),
         [
             "provide lab-user",
             "open lab-session",
@@ -816,17 +790,6 @@ async fn python_providers_serve_the_host_and_tear_down_after_the_response() {
             "no route row with {row:?} in:\n{table}"
         );
     }
-}
-
-async fn fire(server: &Server, path: &str, count: usize) -> Vec<u16> {
-    let handles: Vec<_> = (0..count)
-        .map(|_| tokio::spawn(get(server.url(path))))
-        .collect();
-    let mut statuses = Vec::new();
-    for handle in handles {
-        statuses.push(handle.await.unwrap().0);
-    }
-    statuses
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -146,6 +146,23 @@ impl Server {
         self.logs.lock().unwrap().join("\n")
     }
 
+    /// The guest log lines of request `rid` (a guest writes `<event> rid=<rid> …`), in order,
+    /// without their tags.
+    pub fn guest_trace(&self, rid: &str) -> Vec<String> {
+        // Teardown lines are written before the response is sent; a short wait covers the log
+        // relay between the processes.
+        std::thread::sleep(Duration::from_millis(100));
+        let needle = format!("rid={rid} ");
+        self.logs()
+            .lines()
+            .filter(|line| line.contains(" guest: ") && line.contains(&needle))
+            .map(|line| {
+                let message = line.split(" guest: ").nth(1).unwrap();
+                message.split(&needle).next().unwrap().trim().to_owned()
+            })
+            .collect()
+    }
+
     /// Waits up to `timeout` for a log line containing every one of `needles`.
     pub fn wait_for_log(&self, needles: &[&str], timeout: Duration) -> Option<String> {
         let start = Instant::now();
@@ -226,12 +243,29 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
-/// GET `url`, returning status, headers and body text.
-pub async fn get(url: impl reqwest::IntoUrl) -> (u16, reqwest::header::HeaderMap, String) {
-    let response = client().get(url).send().await.unwrap();
+/// Sends `request`, returning status, headers and body text.
+pub async fn send(request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, String) {
+    let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
     (status, headers, response.text().await.unwrap())
+}
+
+/// GET `url`, returning status, headers and body text.
+pub async fn get(url: impl reqwest::IntoUrl) -> (u16, reqwest::header::HeaderMap, String) {
+    send(client().get(url)).await
+}
+
+/// `count` concurrent GETs of `path`: their statuses.
+pub async fn fire(server: &Server, path: &str, count: usize) -> Vec<u16> {
+    let handles: Vec<_> = (0..count)
+        .map(|_| tokio::spawn(get(server.url(path))))
+        .collect();
+    let mut statuses = Vec::new();
+    for handle in handles {
+        statuses.push(handle.await.unwrap().0);
+    }
+    statuses
 }
 
 /// GET `url`, returning status and JSON body.
