@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use wasmtime::component::Instance;
+use wasmtime::component::{Instance, InstancePre};
 use wasmtime::{Engine, Result, Store, Trap, UpdateDeadline, format_err};
 
 /// The cause of a guest failure, for the log.
@@ -79,6 +79,20 @@ pub fn new_store(
     Ok(store)
 }
 
+/// A fresh instance of `pre` in a new store (see `new_store`), for calls tagged `operation`.
+pub async fn instantiate(
+    engine: &Engine,
+    spec: &ComponentSpec,
+    settings: &Settings,
+    pre: &InstancePre<GuestState>,
+    operation: &str,
+    deadline: Deadline,
+) -> Result<Live> {
+    let mut store = new_store(engine, spec, operation, settings, deadline)?;
+    let instance = pre.instantiate_async(&mut store).await?;
+    Ok(Live { store, instance })
+}
+
 /// An instance and its store, kept for the calls of one request.
 pub struct Live {
     /// The store the instance lives in.
@@ -120,15 +134,15 @@ impl Executor {
         operation: &str,
         deadline: Deadline,
     ) -> Result<Live> {
-        let mut store = new_store(
+        instantiate(
             &self.engine,
             &component.spec,
-            operation,
             &self.settings,
+            &component.pre,
+            operation,
             deadline,
-        )?;
-        let instance = component.pre.instantiate_async(&mut store).await?;
-        Ok(Live { store, instance })
+        )
+        .await
     }
 
     /// Calls operation `op_id` of `component`: async ones on a shared instance, sync ones on a
@@ -173,9 +187,18 @@ impl Executor {
                         .handler
                         .as_ref()
                         .ok_or_else(|| format_err!("the component has no sync handler"))?;
-                    let mut store =
-                        new_store(&engine, &component.spec, &op_id, &settings, deadline)?;
-                    let instance = component.pre.instantiate_async(&mut store).await?;
+                    let Live {
+                        mut store,
+                        instance,
+                    } = instantiate(
+                        &engine,
+                        &component.spec,
+                        &settings,
+                        &component.pre,
+                        &op_id,
+                        deadline,
+                    )
+                    .await?;
                     let guest = indices.load(&mut store, &instance)?;
                     guest.call_handle(&mut store, &req, &deps).await
                 })

@@ -198,9 +198,18 @@ impl Loader {
     ) -> Result<types::AppInfo> {
         let deadline = Deadline::after(self.settings.request_timeout);
         let call = async {
-            let mut store =
-                executor::new_store(&self.engine, spec, "describe", &self.settings, deadline)?;
-            let instance = pre.instantiate_async(&mut store).await?;
+            let executor::Live {
+                mut store,
+                instance,
+            } = executor::instantiate(
+                &self.engine,
+                spec,
+                &self.settings,
+                pre,
+                "describe",
+                deadline,
+            )
+            .await?;
             let guest = metadata.load(&mut store, &instance)?;
             guest.call_describe(&mut store).await
         };

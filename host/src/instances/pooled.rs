@@ -4,7 +4,7 @@
 
 use crate::bindings::{handler, types};
 use crate::capabilities::GuestState;
-use crate::executor::{Answer, Deadline, new_store};
+use crate::executor::{Answer, Deadline, Live, instantiate};
 use crate::manifest::ComponentSpec;
 use crate::settings::Settings;
 use std::sync::{Arc, Mutex, Weak};
@@ -94,8 +94,18 @@ impl Pool {
     }
 
     async fn start(&self, deadline: Deadline) -> Result<Idle> {
-        let mut store = new_store(&self.engine, &self.spec, "*", &self.settings, deadline)?;
-        let instance = self.pre.instantiate_async(&mut store).await?;
+        let Live {
+            mut store,
+            instance,
+        } = instantiate(
+            &self.engine,
+            &self.spec,
+            &self.settings,
+            &self.pre,
+            "*",
+            deadline,
+        )
+        .await?;
         let guest = self.indices.load(&mut store, &instance)?;
         Ok(Idle {
             store,

@@ -7,7 +7,7 @@
 
 use crate::bindings::async_handler;
 use crate::capabilities::GuestState;
-use crate::executor::{Answer, Deadline, new_store};
+use crate::executor::{Answer, Deadline, Live, instantiate};
 use crate::manifest::ComponentSpec;
 use crate::settings::Settings;
 use futures::StreamExt;
@@ -174,14 +174,18 @@ async fn run_instance(
     let replies = Replies::default();
     let outcome: Result<u64> = async {
         // Starting up gets one request's time; each request then moves the deadline to its own.
-        let mut store = new_store(
+        let Live {
+            mut store,
+            instance,
+        } = instantiate(
             &shared.engine,
             &shared.spec,
-            "*",
             &shared.settings,
+            &shared.pre,
+            "*",
             Deadline::after(shared.settings.request_timeout),
-        )?;
-        let instance = shared.pre.instantiate_async(&mut store).await?;
+        )
+        .await?;
         let guest = shared.indices.load(&mut store, &instance)?;
         tracing::info!(
             %component, instance = slot.id,
