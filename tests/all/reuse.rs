@@ -82,14 +82,25 @@ async fn an_idle_instance_ends() {
     assert_eq!(bodies(&server, "/calls-async", 1).await, ["1"]);
 }
 
-#[tokio::test]
+// Multi-threaded: the log waits below block this thread while the long request goes on.
+#[tokio::test(flavor = "multi_thread")]
 async fn a_full_instance_sends_requests_to_another() {
     let (server, _dir) = faults("", &["--instance-concurrency", "1"]);
-    let waiting = tokio::spawn(get(server.url("/wait-async?ms=1000")));
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    let waiting = tokio::spawn(get(server.url("/wait-async?ms=3000")));
+    server
+        .wait_for_log(
+            &["shared instance started", "instance=1"],
+            Duration::from_secs(10),
+        )
+        .unwrap_or_else(|| panic!("no first instance:\n{}", server.logs()));
     // The first instance is busy with its one request: this one starts a second.
     assert_eq!(bodies(&server, "/calls-async", 1).await, ["1"]);
-    assert!(server.logs().contains("instance=2"), "{}", server.logs());
+    server
+        .wait_for_log(
+            &["shared instance started", "instance=2"],
+            Duration::from_secs(5),
+        )
+        .unwrap_or_else(|| panic!("no second instance:\n{}", server.logs()));
     assert_eq!(waiting.await.unwrap().2, "waited");
 }
 
