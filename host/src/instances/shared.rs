@@ -253,7 +253,14 @@ impl Replies {
         let pending = std::mem::take(&mut *self.pending.lock().unwrap());
         let count = pending.len();
         for reply in pending.into_values() {
-            let _ = reply.send(Err(format_err!("its shared instance trapped: {cause:#}")));
+            let context = format!("its shared instance trapped: {cause:#}");
+            // The trap itself stays in the chain, so `executor::classify` still tells an epoch
+            // interrupt at a request's deadline (504) from a failure (500).
+            let failure = match cause.downcast_ref::<Trap>() {
+                Some(&trap) => wasmtime::Error::new(trap).context(context),
+                None => wasmtime::Error::msg(context),
+            };
+            let _ = reply.send(Err(failure));
         }
         count
     }
