@@ -24,6 +24,7 @@ pub mod manifest;
 pub mod reload;
 pub mod respond;
 pub mod router;
+pub mod rust_target;
 pub mod scope;
 pub mod server;
 pub mod settings;

@@ -158,7 +158,7 @@ impl Manifest {
                 None => None,
                 Some(name) => Some(Toolchain::named(name).with_context(|| {
                     format!(
-                        "component `{}`: unknown toolchain `{name}`; fastwasm installs \
+                        "component `{}`: unknown toolchain `{name}`; fastwasm installs `rust`, \
                          `python`, `javascript` and `c`",
                         raw.name
                     )

@@ -1,7 +1,8 @@
-//! Project-local guest toolchains for `fastwasm build`: a Python venv with componentize-py,
-//! an npm folder with componentize-js, and the C tools, installed from the package registries
-//! the first time a component needs them, plus the WIT package and guest SDKs embedded in
-//! this binary. Build commands find all of them through their environment, so nothing needs
+//! Guest toolchains for `fastwasm build`: the `wasm32-wasip2` target of the Rust toolchain in
+//! use (added with rustup), and, project-local, a Python venv with componentize-py, an npm
+//! folder with componentize-js, and the C tools, installed from the package registries the
+//! first time a component needs them, plus the WIT package and guest SDKs embedded in this
+//! binary. Build commands find all of them through their environment, so nothing needs
 //! a global install by hand and every build uses the contract this host speaks.
 //!
 //! The toolchains live in `<project>/.fastwasm/toolchains`, where the project is the nearest
@@ -9,6 +10,7 @@
 //! folder itself; `FASTWASM_TOOLCHAINS` names another place.
 
 use crate::builder::run_tagged;
+use crate::rust_target::{self, Readiness, on_path};
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
@@ -44,6 +46,8 @@ const EMBEDDED: &[(&str, &[u8])] = include!(concat!(env!("OUT_DIR"), "/embedded.
 /// A guest toolchain `fastwasm build` can install.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Toolchain {
+    /// The `wasm32-wasip2` target of the Rust toolchain that builds the component.
+    Rust,
     /// componentize-py in a venv.
     Python,
     /// componentize-js in an npm folder.
@@ -58,6 +62,7 @@ impl Toolchain {
         let mut used = BTreeSet::new();
         for word in command.split(|c: char| c.is_whitespace() || c == ';' || c == '&') {
             match Path::new(word).file_name().and_then(|name| name.to_str()) {
+                Some("cargo") => used.insert(Toolchain::Rust),
                 Some("componentize-py") => used.insert(Toolchain::Python),
                 Some("componentize-js" | "rolldown") => used.insert(Toolchain::JavaScript),
                 Some("wit-bindgen" | "clang-19" | "wasm-component-ld") => used.insert(Toolchain::C),
@@ -70,6 +75,7 @@ impl Toolchain {
     /// The toolchain a manifest names in `toolchain = "…"`.
     pub fn named(name: &str) -> Option<Toolchain> {
         match name {
+            "rust" => Some(Toolchain::Rust),
             "python" => Some(Toolchain::Python),
             "javascript" => Some(Toolchain::JavaScript),
             "c" => Some(Toolchain::C),
@@ -77,17 +83,21 @@ impl Toolchain {
         }
     }
 
-    fn folder(self) -> &'static str {
-        match self {
+    /// The folder under the project's toolchains; `None` for the Rust target, which belongs
+    /// to the Rust toolchain itself.
+    fn folder(self) -> Option<&'static str> {
+        Some(match self {
+            Toolchain::Rust => return None,
             Toolchain::Python => "python",
             Toolchain::JavaScript => "node",
             Toolchain::C => "c",
-        }
+        })
     }
 
     /// The programs' folder inside the toolchain's own.
     fn bin(self) -> &'static str {
         match self {
+            Toolchain::Rust => "",
             Toolchain::Python => "bin",
             Toolchain::JavaScript => "node_modules/.bin",
             Toolchain::C => "bin",
@@ -97,6 +107,7 @@ impl Toolchain {
     /// What is installed, recorded once the install succeeded; a change reinstalls.
     fn pinned(self) -> String {
         match self {
+            Toolchain::Rust => rust_target::TARGET.to_owned(),
             Toolchain::Python => COMPONENTIZE_PY.to_owned(),
             Toolchain::JavaScript => COMPONENTIZE_JS.join(" "),
             Toolchain::C => format!("{} {WIT_BINDGEN_CLI}", C_PACKAGES.join(" ")),
@@ -106,6 +117,7 @@ impl Toolchain {
     /// The commands that install the toolchain into `dir`.
     fn install_commands(self, dir: &Path) -> Vec<Command> {
         match self {
+            Toolchain::Rust => Vec::new(),
             Toolchain::Python => {
                 let mut venv = Command::new(python());
                 venv.args(["-m", "venv", "--clear"]).arg(dir);
@@ -169,16 +181,12 @@ impl Toolchain {
 impl fmt::Display for Toolchain {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
+            Toolchain::Rust => "rust",
             Toolchain::Python => "python",
             Toolchain::JavaScript => "javascript",
             Toolchain::C => "c",
         })
     }
-}
-
-fn on_path(program: &str) -> bool {
-    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
-        .any(|dir| dir.join(program).is_file())
 }
 
 /// The Python that creates the venv: `FASTWASM_PYTHON`, else `python3`.
@@ -190,15 +198,20 @@ fn python() -> OsString {
 #[derive(Debug, Clone)]
 pub struct Toolchains {
     root: PathBuf,
+    /// The app folder: Rust builds run there, under its `rust-toolchain.toml`.
+    app_root: PathBuf,
 }
 
 impl Toolchains {
     /// The toolchains folder for the app in `app_root`.
     pub fn for_app(app_root: &Path) -> Self {
-        if let Some(dir) = std::env::var_os("FASTWASM_TOOLCHAINS") {
-            return Toolchains { root: dir.into() };
-        }
         let app_root = std::path::absolute(app_root).unwrap_or_else(|_| app_root.to_path_buf());
+        if let Some(dir) = std::env::var_os("FASTWASM_TOOLCHAINS") {
+            return Toolchains {
+                root: dir.into(),
+                app_root,
+            };
+        }
         let project = app_root
             .ancestors()
             .find(|dir| dir.join(".fastwasm/toolchains").is_dir())
@@ -206,6 +219,7 @@ impl Toolchains {
             .unwrap_or(&app_root);
         Toolchains {
             root: project.join(".fastwasm/toolchains"),
+            app_root: app_root.clone(),
         }
     }
 
@@ -223,7 +237,7 @@ impl Toolchains {
 
         let mut path: Vec<PathBuf> = [Toolchain::Python, Toolchain::JavaScript, Toolchain::C]
             .into_iter()
-            .map(|toolchain| self.root.join(toolchain.folder()).join(toolchain.bin()))
+            .filter_map(|toolchain| Some(self.root.join(toolchain.folder()?).join(toolchain.bin())))
             .collect();
         path.extend(std::env::split_paths(
             &std::env::var_os("PATH").unwrap_or_default(),
@@ -249,7 +263,10 @@ impl Toolchains {
     }
 
     async fn install(&self, toolchain: Toolchain) -> Result<()> {
-        let dir = self.root.join(toolchain.folder());
+        let Some(folder) = toolchain.folder() else {
+            return self.add_rust_target().await;
+        };
+        let dir = self.root.join(folder);
         let marker = dir.join(".fastwasm-installed");
         if std::fs::read_to_string(&marker).is_ok_and(|text| text.trim() == toolchain.pinned()) {
             return Ok(());
@@ -272,6 +289,38 @@ impl Toolchains {
         std::fs::write(&marker, toolchain.pinned())?;
         tracing::info!(
             "installed the {toolchain} toolchain in {:.1}s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(())
+    }
+
+    /// Adds `wasm32-wasip2` to the Rust toolchain the app's builds use, when it lacks it.
+    async fn add_rust_target(&self) -> Result<()> {
+        let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+        let app_root = self.app_root.clone();
+        let readiness =
+            tokio::task::spawn_blocking(move || rust_target::readiness(&rustc, &app_root))
+                .await?
+                .map_err(anyhow::Error::msg)?;
+        let Readiness::Missing { toolchain, command } = readiness else {
+            return Ok(());
+        };
+        tracing::info!(
+            "adding the {} target to the Rust toolchain {toolchain} (once per toolchain)",
+            rust_target::TARGET
+        );
+        let started = std::time::Instant::now();
+        run_tagged("toolchain rust", &mut Command::from(command))
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot add the {} target to {toolchain}",
+                    rust_target::TARGET
+                )
+            })?;
+        tracing::info!(
+            "added the {} target in {:.1}s",
+            rust_target::TARGET,
             started.elapsed().as_secs_f64()
         );
         Ok(())
@@ -325,7 +374,11 @@ mod tests {
             Toolchain::used_by(both),
             BTreeSet::from([Toolchain::Python, Toolchain::JavaScript])
         );
-        assert!(Toolchain::used_by("cargo build --target wasm32-wasip2").is_empty());
+        assert_eq!(
+            Toolchain::used_by("cargo build --target wasm32-wasip2 --release"),
+            BTreeSet::from([Toolchain::Rust])
+        );
+        assert!(Toolchain::used_by("make").is_empty());
         assert_eq!(
             Toolchain::used_by("wit-bindgen c --out-dir b wit && clang-19 -o a.wasm"),
             BTreeSet::from([Toolchain::C])

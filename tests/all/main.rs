@@ -15,3 +15,4 @@ mod python;
 mod reload;
 mod reuse;
 mod support;
+mod toolchains;

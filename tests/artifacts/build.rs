@@ -2,8 +2,13 @@
 //! and writes their paths as constants. A separate target folder keeps this nested cargo from
 //! waiting on the lock of the build that runs it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The target check `fastwasm build` uses too: one way to install the Rust guest target.
+#[path = "../../host/src/rust_target.rs"]
+#[allow(dead_code)]
+mod rust_target;
 
 /// (constant name, package) for each guest.
 const GUESTS: [(&str, &str); 12] = [
@@ -27,6 +32,7 @@ fn main() {
     for watched in ["wit", "guest-sdk/rust", "examples", "tests/guests"] {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
+    add_wasm_target(&root);
     let target_dir = out_dir.join("guests");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = Command::new(cargo);
@@ -36,7 +42,7 @@ fn main() {
             "build",
             "--release",
             "--target",
-            "wasm32-wasip2",
+            rust_target::TARGET,
             "--target-dir",
         ])
         .arg(&target_dir)
@@ -55,13 +61,13 @@ fn main() {
         .expect("cannot run cargo to build the test guests");
     if !status.success() {
         panic!(
-            "building the test guests failed; if the wasm target is missing, install it with \
-             `rustup target add wasm32-wasip2`"
+            "building the test guests for {} failed",
+            rust_target::TARGET
         );
     }
     let mut constants = String::new();
     for (name, package) in GUESTS {
-        let wasm = target_dir.join(format!("wasm32-wasip2/release/{package}.wasm"));
+        let wasm = target_dir.join(format!("{}/release/{package}.wasm", rust_target::TARGET));
         assert!(wasm.exists(), "{} was not built", wasm.display());
         constants.push_str(&format!(
             "/// The `{package}` guest component.\npub const {name}: &str = {:?};\n",
@@ -69,4 +75,29 @@ fn main() {
         ));
     }
     std::fs::write(out_dir.join("artifacts.rs"), constants).unwrap();
+}
+
+/// Adds the wasm target to the toolchain this build runs on when it is missing, as
+/// `fastwasm build` does for Rust components.
+fn add_wasm_target(root: &Path) {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    match rust_target::readiness(&rustc, root) {
+        Ok(rust_target::Readiness::Ready) => {}
+        Ok(rust_target::Readiness::Missing {
+            toolchain,
+            mut command,
+        }) => {
+            println!(
+                "cargo:warning=adding the {} target to the Rust toolchain {toolchain} (once per toolchain)",
+                rust_target::TARGET
+            );
+            let status = command.status().expect("cannot run rustup");
+            assert!(
+                status.success(),
+                "`rustup target add {}` failed ({status})",
+                rust_target::TARGET
+            );
+        }
+        Err(reason) => panic!("{reason}"),
+    }
 }

@@ -224,9 +224,25 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             }
         }
 
+        // The exports' symbol names (`fastwasm:app/handler@0.1.0#handle`) only link on wasm; a
+        // native build of the crate (`cargo build --workspace`, clippy, unit tests) type-checks
+        // the operations and leaves the component's exports out.
+        #[cfg(target_family = "wasm")]
         ::fastwasm_guest::__bindings::export_service!(
             __FastwasmApp with_types_in ::fastwasm_guest::__bindings
         );
+        // Natively nothing exports the operations: name them here so that only code the
+        // component really leaves unused is reported as dead.
+        #[cfg(not(target_family = "wasm"))]
+        const _: () = {
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::MetadataGuest>::describe;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::HandlerGuest>::handle;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::AsyncHandlerGuest>::handle;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::ProviderGuest>::provide;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::ProviderGuest>::teardown;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::AsyncProviderGuest>::provide;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::AsyncProviderGuest>::teardown;
+        };
     };
     items.push(Item::Verbatim(generated));
     Ok(quote!(#module))

@@ -54,4 +54,11 @@ impl handler::Guest for Mismatch {
     }
 }
 
+// Component export names only link on wasm; natively the crate just type-checks.
+#[cfg(target_family = "wasm")]
 export!(Mismatch);
+#[cfg(not(target_family = "wasm"))]
+const _: () = {
+    let _ = <Mismatch as metadata::Guest>::describe;
+    let _ = <Mismatch as handler::Guest>::handle;
+};
