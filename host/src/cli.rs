@@ -1,22 +1,17 @@
-//! The `fastwasm` command line: `serve`, `build`, `routes`, `check`.
+//! The `fastwasm` command line: `serve`, `dev`, `build`, `routes`, `check`, `settings`.
 
 use crate::app::App;
-use crate::builder;
-use crate::engine;
-use crate::executor::Executor;
-use crate::loader::Loader;
-use crate::manifest::Manifest;
-use crate::reload::{Mode, Reloader};
-use crate::server::Server;
-use crate::settings::{Allocator, Settings};
-use anyhow::{Context, Result};
+use crate::build;
+use crate::config::{Manifest, SettingFlags, markdown_table};
+use crate::guest::{Kind, Runtime};
+use crate::http::Server;
+use crate::reload::{Launch, Mode, Reloader};
+use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
-use std::collections::BTreeMap;
-use std::net::SocketAddr;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
 
 /// Serve FastAPI-style path operations compiled to WebAssembly components.
 #[derive(Debug, Parser)]
@@ -39,90 +34,46 @@ enum Command {
         #[arg(long)]
         watch: bool,
         #[command(flatten)]
-        overrides: Overrides,
+        options: Options,
     },
     /// Build, serve and watch: a source change rebuilds its components, a new build is
     /// swapped in, a failed one is shown while the last good version keeps serving.
     Dev {
         app: PathBuf,
         #[command(flatten)]
-        overrides: Overrides,
+        options: Options,
     },
     /// Run each component's `build` command, then compile and check the app.
     Build {
         app: PathBuf,
         #[command(flatten)]
-        overrides: Overrides,
+        options: Options,
     },
     /// Print the route table: method, path, operation, kind, component.
     Routes {
         app: PathBuf,
         #[command(flatten)]
-        overrides: Overrides,
+        options: Options,
     },
     /// Load and check an app without serving it.
     Check {
         app: PathBuf,
         #[command(flatten)]
-        overrides: Overrides,
+        options: Options,
     },
+    /// Print every setting: its `[server]` key, its flag, its default and what it does.
+    Settings,
 }
 
-/// Command-line settings; each overrides the manifest's `[server]` key of the same name.
+/// What every command takes besides the app: the settings flags and dependency overrides.
 #[derive(Debug, Default, Args)]
-struct Overrides {
-    /// Address to listen on [default: 127.0.0.1:8000].
-    #[arg(long)]
-    listen: Option<SocketAddr>,
-    /// Threads for sync operations [default: 40].
-    #[arg(long)]
-    sync_workers: Option<usize>,
-    /// Sync requests that may wait for a thread before 503 [default: 256].
-    #[arg(long)]
-    sync_queue: Option<usize>,
-    /// Per-request limit on guest work, e.g. 30s or 500ms [default: 30s].
-    #[arg(long, value_parser = humantime::parse_duration)]
-    request_timeout: Option<Duration>,
-    /// Largest request body in bytes [default: 1048576].
-    #[arg(long)]
-    max_body_bytes: Option<u64>,
-    /// Linear memory per instance in bytes [default: 134217728].
-    #[arg(long)]
-    max_memory_bytes: Option<u64>,
-    /// Wasm stack per call in bytes [default: 1048576].
-    #[arg(long)]
-    max_wasm_stack_bytes: Option<usize>,
-    /// Open connections at once [default: 1024].
-    #[arg(long)]
-    max_connections: Option<usize>,
-    /// Requests served at once before 503 [default: 1024].
-    #[arg(long)]
-    max_in_flight: Option<usize>,
-    /// Time allowed to send request headers [default: 10s].
-    #[arg(long, value_parser = humantime::parse_duration)]
-    header_read_timeout: Option<Duration>,
-    /// Time in-flight requests get on shutdown [default: 30s].
-    #[arg(long, value_parser = humantime::parse_duration)]
-    shutdown_grace: Option<Duration>,
-    /// Instance allocator [default: pooling].
-    #[arg(long, value_enum)]
-    allocator: Option<Allocator>,
-    /// Requests one shared instance serves at once [default: 128].
-    #[arg(long)]
-    instance_concurrency: Option<usize>,
-    /// Requests one shared instance serves before it is replaced [default: 10000].
-    #[arg(long)]
-    instance_max_requests: Option<u64>,
-    /// How long an idle shared instance is kept, e.g. 60s [default: 60s].
-    #[arg(long, value_parser = humantime::parse_duration)]
-    instance_idle_timeout: Option<Duration>,
-    /// Compile cache folder [default: $XDG_CACHE_HOME/fastwasm].
-    #[arg(long)]
-    cache_dir: Option<PathBuf>,
+struct Options {
+    #[command(flatten)]
+    settings: SettingFlags,
     /// Replace a dependency's provider, e.g. `--override db=fake-db` (repeatable); adds to the
     /// manifest's `[overrides]`.
     #[arg(long = "override", value_name = "NAME=PROVIDER", value_parser = parse_override)]
-    overrides: Vec<(String, String)>,
+    dependency_overrides: Vec<(String, String)>,
 }
 
 fn parse_override(text: &str) -> Result<(String, String), String> {
@@ -131,40 +82,6 @@ fn parse_override(text: &str) -> Result<(String, String), String> {
             Ok((name.to_owned(), provider.to_owned()))
         }
         _ => Err(format!("expected NAME=PROVIDER, got `{text}`")),
-    }
-}
-
-impl Overrides {
-    fn apply(self, manifest: &mut Manifest) {
-        manifest.overrides.extend(self.overrides);
-        let settings = &mut manifest.settings;
-        macro_rules! set {
-            ($($field:ident),*) => {$(
-                if let Some(value) = self.$field {
-                    settings.$field = value;
-                }
-            )*};
-        }
-        set!(
-            listen,
-            sync_workers,
-            sync_queue,
-            request_timeout,
-            max_body_bytes,
-            max_memory_bytes,
-            max_wasm_stack_bytes,
-            max_connections,
-            max_in_flight,
-            header_read_timeout,
-            shutdown_grace,
-            allocator,
-            instance_concurrency,
-            instance_max_requests,
-            instance_idle_timeout
-        );
-        if self.cache_dir.is_some() {
-            settings.cache_dir = self.cache_dir;
-        }
     }
 }
 
@@ -182,12 +99,24 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
-    let (command, app_dir, overrides) = split(cli.command);
+    let Some((command, app_dir, options)) = split(cli.command) else {
+        print!("{}", markdown_table());
+        return Ok(());
+    };
     let mut manifest = Manifest::load(&app_dir)?;
-    let cli_overrides: BTreeMap<String, String> = overrides.overrides.iter().cloned().collect();
     let file_settings = manifest.settings.clone();
-    overrides.apply(&mut manifest);
-    manifest.settings.validate()?;
+    // Flags go over the file before anything is checked, so a flag can fix a bad file value.
+    options
+        .settings
+        .apply(&mut manifest.settings)
+        .map_err(|err| anyhow!(err))?;
+    manifest
+        .settings
+        .validate()
+        .map_err(|err| anyhow!("invalid settings: {err}"))?;
+    let dependency_overrides: BTreeMap<String, String> =
+        options.dependency_overrides.into_iter().collect();
+    manifest.overrides.extend(dependency_overrides.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Sync operations get `sync_workers` pool threads; the rest serve file I/O and compiles.
@@ -199,12 +128,16 @@ fn run(cli: Cli) -> Result<()> {
         match command {
             Verb::Serve { build, watch } => {
                 if build {
-                    builder::run_builds(&manifest).await?;
+                    build::run_builds(&manifest).await?;
                 }
-                serve(manifest, watch, file_settings, cli_overrides).await
+                let launch = Launch {
+                    flags: options.settings,
+                    overrides: dependency_overrides,
+                };
+                serve(manifest, watch, file_settings, launch).await
             }
             Verb::Build => {
-                builder::run_builds(&manifest).await?;
+                build::run_builds(&manifest).await?;
                 let app = load(&manifest).await?;
                 tracing::info!(
                     "built `{}`: {} components, {} operations ready",
@@ -239,51 +172,51 @@ enum Verb {
     Check,
 }
 
-fn split(command: Command) -> (Verb, PathBuf, Overrides) {
-    match command {
+/// The verb, the app folder and the options of a command that works on an app.
+fn split(command: Command) -> Option<(Verb, PathBuf, Options)> {
+    Some(match command {
         Command::Serve {
             app,
             build,
             watch,
-            overrides,
+            options,
         } => (
             Verb::Serve {
                 build,
                 watch: watch.then_some(Mode::Watch),
             },
             app,
-            overrides,
+            options,
         ),
-        Command::Dev { app, overrides } => (
+        Command::Dev { app, options } => (
             Verb::Serve {
                 build: true,
                 watch: Some(Mode::Dev),
             },
             app,
-            overrides,
+            options,
         ),
-        Command::Build { app, overrides } => (Verb::Build, app, overrides),
-        Command::Routes { app, overrides } => (Verb::Routes, app, overrides),
-        Command::Check { app, overrides } => (Verb::Check, app, overrides),
-    }
+        Command::Build { app, options } => (Verb::Build, app, options),
+        Command::Routes { app, options } => (Verb::Routes, app, options),
+        Command::Check { app, options } => (Verb::Check, app, options),
+        Command::Settings => return None,
+    })
 }
 
 async fn load(manifest: &Manifest) -> Result<App> {
-    let engine = engine::build(&manifest.settings)?;
-    let loader = Loader::new(engine, manifest.settings.clone())?;
-    loader.load_app(manifest).await
+    let runtime = Runtime::new(manifest.settings.clone())?;
+    App::load(&runtime, manifest, &HashMap::new()).await
 }
 
 async fn serve(
     manifest: Manifest,
     watch: Option<Mode>,
-    file_settings: Settings,
-    cli_overrides: BTreeMap<String, String>,
+    file_settings: crate::config::Settings,
+    launch: Launch,
 ) -> Result<()> {
     let settings = manifest.settings.clone();
-    let engine = engine::build(&settings)?;
-    let loader = Arc::new(Loader::new(engine.clone(), settings.clone())?);
-    let app = loader.load_app(&manifest).await?;
+    let runtime = Arc::new(Runtime::new(settings.clone())?);
+    let app = App::load(&runtime, &manifest, &HashMap::new()).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
@@ -297,16 +230,8 @@ async fn serve(
         );
     }
     let name = app.name.clone();
-    let executor = Executor::new(engine, settings.clone());
-    let server = Server::new(app, executor, settings);
-    let reloader = Reloader::new(
-        manifest.root.clone(),
-        loader,
-        server.clone(),
-        manifest,
-        file_settings,
-        cli_overrides,
-    );
+    let server = Server::new(app, runtime.clone());
+    let reloader = Reloader::new(runtime, server.clone(), manifest, file_settings, launch);
     // Watch before announcing the address: a change made once we listen is never missed.
     tokio::spawn(reloader.start(watch)?);
     tracing::info!("listening on http://{address} (app `{name}`)");
@@ -384,7 +309,7 @@ fn dependency_chain(app: &App, op: &crate::app::Operation) -> String {
             if provider.name != step.name {
                 label = format!("{label}={}", provider.name);
             }
-            if provider.kind == crate::app::Kind::Async {
+            if provider.kind == Kind::Async {
                 label.push_str("(async)");
             }
             label

@@ -1,32 +1,24 @@
 //! fastwasm: serve FastAPI-style path operations compiled to WebAssembly components.
 //!
-//! A request flows through these modules in order: [`server`] accepts it and applies the HTTP
-//! limits, [`router`] selects the operation from the [`app`] snapshot, [`validate`] checks its
-//! parameters (422), [`executor`] runs the guest (async operations as futures, sync ones on a
-//! bounded blocking pool) and [`respond`] turns the answer into HTTP. Apps are read from a
-//! [`manifest`], compiled through the [`cache`] by the [`engine`], and checked by the [`loader`];
-//! guests reach the host only through [`capabilities`].
+//! The modules are layers, and imports run one way, from the top of this list down:
+//!
+//! - `cli` and `reload` around the sides, with `build` (build commands and guest toolchains);
+//! - `http`: one request, accept to response — the server and its limits, the request pipeline
+//!   (route, validate, resolve dependencies, call, render), the dependency scope;
+//! - `app`: the immutable snapshot a request runs against — operations, the route table,
+//!   parameter validation, the dependency graph — built from what components declare;
+//! - `guest`: turning bytes into instances and calling them — engine, compile cache, bindings,
+//!   capabilities, instance reuse, the blocking pool, the one call path;
+//! - `config`: what the user wrote — the manifest and the settings.
 #![deny(missing_docs)]
 
-pub mod app;
-mod bindings;
-pub mod builder;
-pub mod cache;
-pub mod capabilities;
-pub mod cli;
-pub mod deps;
-pub mod engine;
-pub mod executor;
-pub mod instances;
-pub mod loader;
-pub mod logging;
-pub mod manifest;
-pub mod reload;
-pub mod respond;
-pub mod router;
-pub mod rust_target;
-pub mod scope;
-pub mod server;
-pub mod settings;
-pub mod toolchains;
-pub mod validate;
+mod app;
+mod build;
+mod cli;
+mod config;
+mod guest;
+mod http;
+mod logging;
+mod reload;
+
+pub use cli::main;

@@ -1,3 +1,3 @@
 fn main() -> std::process::ExitCode {
-    fastwasm::cli::main()
+    fastwasm::main()
 }

@@ -3,25 +3,39 @@
 //! check it whole (routes, dependency graph), and swap it in atomically. A version that fails
 //! any step is logged and the running one keeps serving; requests in flight finish on the
 //! version they started on.
+//!
+//! File events are sorted where they arrive, on the watcher's own thread: build output is
+//! dropped there, and what matters only sets a flag, so a storm of events (a build writing
+//! thousands of files) costs no memory and never reaches the runtime's threads. Reading the
+//! manifest and resolving paths happen on the blocking pool.
 
 use crate::app::App;
-use crate::builder;
-use crate::loader::{LoadedComponent, Loader};
-use crate::manifest::{MANIFEST_FILE, Manifest};
-use crate::server::Server;
-use crate::settings::Settings;
+use crate::build;
+use crate::config::{MANIFEST_FILE, Manifest, SettingFlags, Settings};
+use crate::guest::{Component, Runtime};
+use crate::http::Server;
 use anyhow::{Context, Result};
 use notify::{RecommendedWatcher, RecursiveMode, Watcher};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// How long the files must stay quiet before a reload: a build that writes in several chunks,
 /// or a delete followed by a create, becomes one reload of the finished file.
 pub const DEBOUNCE: Duration = Duration::from_millis(250);
+
+/// Folders whose changes are never source: build output, caches, installed packages.
+const NOT_SOURCE: [&str; 6] = [
+    "target",
+    "build",
+    "__pycache__",
+    ".git",
+    ".fastwasm",
+    "node_modules",
+];
 
 /// What to watch besides the component files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,38 +46,68 @@ pub enum Mode {
     Dev,
 }
 
+/// How the app was started: what every reload applies over the files again.
+pub struct Launch {
+    /// The `--…` settings flags.
+    pub flags: SettingFlags,
+    /// The `--override` flags, applied over the manifest's `[overrides]`.
+    pub overrides: BTreeMap<String, String>,
+}
+
 /// Keeps the served app in step with the files.
 pub struct Reloader {
     app_dir: PathBuf,
-    loader: Arc<Loader>,
+    runtime: Arc<Runtime>,
     server: Arc<Server>,
     manifest: Manifest,
     /// The `[server]` table as the file had it, to notice edits that need a restart.
     file_settings: Settings,
-    /// `--override` flags, applied over the manifest's `[overrides]` on every reload.
-    cli_overrides: BTreeMap<String, String>,
-    loaded: HashMap<String, Arc<LoadedComponent>>,
+    launch: Launch,
+    loaded: HashMap<String, Arc<Component>>,
+    events: Arc<Events>,
+}
+
+/// What the watcher saw since the last look, and the files it matches events against.
+#[derive(Default)]
+struct Events {
+    seen: Mutex<Seen>,
+    /// The manifest and component files, folder resolved.
+    watched: Mutex<BTreeSet<PathBuf>>,
+    arrived: Notify,
+}
+
+#[derive(Default)]
+struct Seen {
+    /// A watched file changed: reload.
+    artifact: bool,
+    /// In `dev`, a source file changed: build.
+    source: bool,
 }
 
 impl Reloader {
-    /// A reloader for the app `server` serves, as loaded from `manifest`.
+    /// A reloader for the app `server` serves, as loaded from `manifest` (whose settings are
+    /// the file's, `file_settings`, with `launch`'s flags over them).
     pub fn new(
-        app_dir: PathBuf,
-        loader: Arc<Loader>,
+        runtime: Arc<Runtime>,
         server: Arc<Server>,
         manifest: Manifest,
         file_settings: Settings,
-        cli_overrides: BTreeMap<String, String>,
+        launch: Launch,
     ) -> Self {
-        let loaded = by_name(&server.app());
+        let loaded = server.app().components_by_name();
+        let app_dir = manifest.root.clone();
         Self {
             // Watch events carry absolute paths: compare them against the resolved folder.
             app_dir: std::fs::canonicalize(&app_dir).unwrap_or(app_dir),
-            loader,
+            runtime,
             server,
+            events: Arc::new(Events {
+                watched: Mutex::new(watched_files(&manifest)),
+                ..Events::default()
+            }),
             manifest,
             file_settings,
-            cli_overrides,
+            launch,
             loaded,
         }
     }
@@ -85,62 +129,44 @@ impl Reloader {
     }
 
     async fn try_reload(&mut self) -> Result<String> {
-        let mut manifest = Manifest::load(&self.app_dir)?;
+        let app_dir = self.app_dir.clone();
+        let (mut manifest, watched) = tokio::task::spawn_blocking(move || {
+            let manifest = Manifest::load(&app_dir)?;
+            let watched = watched_files(&manifest);
+            Ok::<_, anyhow::Error>((manifest, watched))
+        })
+        .await??;
         // Limits shape the engine and the pools: they change on restart only.
         if manifest.settings != self.file_settings {
-            tracing::warn!(target: "reload", "[server] settings change on restart; keeping the running ones");
+            let mut next = manifest.settings.clone();
+            let check = self
+                .launch
+                .flags
+                .apply(&mut next)
+                .and_then(|()| next.validate());
+            match check {
+                Ok(()) => tracing::warn!(target: "reload",
+                    "[server] settings change on restart; keeping the running ones"),
+                Err(err) => tracing::warn!(target: "reload",
+                    "[server] settings change on restart, where they would fail: {err}; \
+                     keeping the running ones"),
+            }
             self.file_settings = manifest.settings.clone();
         }
         manifest.settings = self.manifest.settings.clone();
-        manifest.overrides.extend(self.cli_overrides.clone());
-        let compile_started = Instant::now();
-        let mut components = Vec::with_capacity(manifest.components.len());
-        let mut changes = Vec::new();
-        for spec in &manifest.components {
-            let previous = self.loaded.get(&spec.name);
-            let component = self.loader.load_component(spec, previous).await?;
-            match previous {
-                Some(previous) if Arc::ptr_eq(previous, &component) => {}
-                Some(previous) => changes.push(format!(
-                    "{} {} -> {}",
-                    spec.name,
-                    previous.version(),
-                    component.version()
-                )),
-                None => changes.push(format!("{} added ({})", spec.name, component.version())),
-            }
-            components.push(component);
-        }
-        for name in self.loaded.keys() {
-            if !manifest.components.iter().any(|spec| &spec.name == name) {
-                changes.push(format!("{name} removed"));
-            }
-        }
-        let compile = compile_started.elapsed();
-        let app = App::build(&manifest, components)?;
+        manifest.overrides.extend(self.launch.overrides.clone());
+        let load_started = Instant::now();
+        let app = App::load(&self.runtime, &manifest, &self.loaded).await?;
+        let load = load_started.elapsed();
+        let changes = changes(&self.loaded, &app);
         let swap_started = Instant::now();
-        let loaded = by_name(&app);
+        let loaded = app.components_by_name();
         self.server.swap(app);
         let swap = swap_started.elapsed();
         self.loaded = loaded;
         self.manifest = manifest;
-        if changes.is_empty() {
-            changes.push("no component changed".into());
-        }
-        Ok(format!(
-            "{} (load {compile:.2?}, swap {swap:.2?})",
-            changes.join(", ")
-        ))
-    }
-
-    /// The files whose changes matter: the manifest and each component file.
-    fn watched_files(&self) -> BTreeSet<PathBuf> {
-        let mut files = BTreeSet::new();
-        files.insert(canonical(&self.app_dir.join(MANIFEST_FILE)));
-        for spec in &self.manifest.components {
-            files.insert(canonical(&spec.wasm));
-        }
-        files
+        *self.events.watched.lock().unwrap() = watched;
+        Ok(format!("{changes} (load {load:.2?}, swap {swap:.2?})"))
     }
 
     /// Reloads on SIGHUP and, with a `mode`, when the watched files change; runs until the
@@ -149,27 +175,24 @@ impl Reloader {
     /// The watches are in place when this returns, so no change made after it is missed; the
     /// returned future does the reloading.
     pub fn start(mut self, mode: Option<Mode>) -> Result<impl Future<Output = ()>> {
-        let (tx, mut rx) = mpsc::unbounded_channel::<PathBuf>();
+        let (events, app_dir) = (self.events.clone(), self.app_dir.clone());
         let mut watcher =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 if let Ok(event) = event
                     && !event.kind.is_access()
                 {
-                    for path in event.paths {
-                        let _ = tx.send(path);
-                    }
+                    events.sort(&app_dir, mode, &event.paths);
                 }
             })
             .context("cannot watch the app's files")?;
         let mut watched_dirs = BTreeSet::new();
         if mode.is_some() {
             self.watch_dirs(&mut watcher, &mut watched_dirs);
-            tracing::info!(target: "reload", "watching {} files for changes", self.watched_files().len());
+            tracing::info!(target: "reload", "watching {} files for changes",
+                self.events.watched.lock().unwrap().len());
         }
         if mode == Some(Mode::Dev) {
-            watcher
-                .watch(&self.app_dir, RecursiveMode::Recursive)
-                .context("cannot watch the app folder")?;
+            watch_sources(&mut watcher, &self.app_dir)?;
             tracing::info!(target: "reload", "watching the sources in {}", self.app_dir.display());
         }
         let mut hangup = hangup_signal()?;
@@ -177,33 +200,28 @@ impl Reloader {
             // The watcher lives as long as the loop.
             let mut watcher = watcher;
             loop {
-                let mut changed = tokio::select! {
-                    Some(path) = rx.recv() => vec![path],
+                tokio::select! {
+                    () = self.events.arrived.notified() => {}
                     Some(()) = hangup.recv() => {
                         self.reload("SIGHUP").await;
                         continue;
                     }
                     else => return,
-                };
-                // Wait for quiet, collecting every path that changed meanwhile.
-                while let Ok(Some(path)) = tokio::time::timeout(DEBOUNCE, rx.recv()).await {
-                    changed.push(path);
                 }
-                let files = self.watched_files();
-                let artifact_changed = changed.iter().any(|path| files.contains(&canonical(path)));
-                let source_changed = mode == Some(Mode::Dev)
-                    && changed.iter().any(|path| {
-                        let relative = path.strip_prefix(&self.app_dir).unwrap_or(path);
-                        is_source(relative) && !files.contains(&canonical(path))
-                    });
-                if source_changed {
+                // Wait for quiet: every event meanwhile only sets its flag again.
+                while tokio::time::timeout(DEBOUNCE, self.events.arrived.notified())
+                    .await
+                    .is_ok()
+                {}
+                let seen = std::mem::take(&mut *self.events.seen.lock().unwrap());
+                if seen.source {
                     // The build writes the component files; their events bring the reload.
-                    if let Err(err) = builder::run_builds(&self.manifest).await {
+                    if let Err(err) = build::run_builds(&self.manifest).await {
                         tracing::error!(target: "reload", "build failed, still serving the previous version: {err:#}");
                     }
                     continue;
                 }
-                if artifact_changed {
+                if seen.artifact {
                     self.reload("files changed").await;
                     self.watch_dirs(&mut watcher, &mut watched_dirs);
                 }
@@ -214,10 +232,15 @@ impl Reloader {
     /// Watches the folder of each watched file: replacing a file by rename, or deleting and
     /// recreating it, is seen there, where a watch on the file itself would be lost.
     fn watch_dirs(&self, watcher: &mut RecommendedWatcher, watched: &mut BTreeSet<PathBuf>) {
-        for file in self.watched_files() {
-            let Some(dir) = file.parent().map(Path::to_path_buf) else {
-                continue;
-            };
+        let dirs: BTreeSet<PathBuf> = self
+            .events
+            .watched
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|file| file.parent().map(Path::to_path_buf))
+            .collect();
+        for dir in dirs {
             if watched.contains(&dir) {
                 continue;
             }
@@ -233,12 +256,91 @@ impl Reloader {
     }
 }
 
-/// An app's components by name: what the next reload compares against.
-fn by_name(app: &App) -> HashMap<String, Arc<LoadedComponent>> {
-    app.components
-        .iter()
-        .map(|component| (component.spec.name.clone(), component.clone()))
-        .collect()
+impl Events {
+    /// Sorts changed paths on the watcher's thread: a watched file sets `artifact`; in `dev`,
+    /// a source file sets `source`; anything else is dropped here.
+    fn sort(&self, app_dir: &Path, mode: Option<Mode>, paths: &[PathBuf]) {
+        let (mut artifact, mut source) = (false, false);
+        {
+            let watched = self.watched.lock().unwrap();
+            for path in paths {
+                if watched.contains(&canonical(path)) {
+                    artifact = true;
+                } else if mode == Some(Mode::Dev) {
+                    let relative = path.strip_prefix(app_dir).unwrap_or(path);
+                    source |= is_source(relative);
+                }
+            }
+        }
+        if artifact || source {
+            let mut seen = self.seen.lock().unwrap();
+            seen.artifact |= artifact;
+            seen.source |= source;
+            drop(seen);
+            self.arrived.notify_one();
+        }
+    }
+}
+
+/// Watches the app folder for `dev`: its top level, and each folder in it recursively except
+/// build output, whose many files a recursive watch would otherwise follow.
+fn watch_sources(watcher: &mut RecommendedWatcher, app_dir: &Path) -> Result<()> {
+    watcher
+        .watch(app_dir, RecursiveMode::NonRecursive)
+        .context("cannot watch the app folder")?;
+    let entries =
+        std::fs::read_dir(app_dir).with_context(|| format!("cannot list {}", app_dir.display()))?;
+    for entry in entries.flatten() {
+        let is_dir = entry.file_type().is_ok_and(|kind| kind.is_dir());
+        if is_dir
+            && is_source(Path::new(&entry.file_name()))
+            && let Err(err) = watcher.watch(&entry.path(), RecursiveMode::Recursive)
+        {
+            tracing::warn!(target: "reload", "cannot watch {}: {err}", entry.path().display());
+        }
+    }
+    Ok(())
+}
+
+/// The files whose changes matter: the manifest and each component file.
+fn watched_files(manifest: &Manifest) -> BTreeSet<PathBuf> {
+    let mut files = BTreeSet::new();
+    files.insert(canonical(&manifest.root.join(MANIFEST_FILE)));
+    for spec in &manifest.components {
+        files.insert(canonical(&spec.wasm));
+    }
+    files
+}
+
+/// What a reload changed, for its log line.
+fn changes(before: &HashMap<String, Arc<Component>>, app: &App) -> String {
+    let mut changes = Vec::new();
+    for component in &app.components {
+        match before.get(&component.spec.name) {
+            Some(previous) if Arc::ptr_eq(previous, component) => {}
+            Some(previous) => changes.push(format!(
+                "{} {} -> {}",
+                component.spec.name,
+                previous.version(),
+                component.version()
+            )),
+            None => changes.push(format!(
+                "{} added ({})",
+                component.spec.name,
+                component.version()
+            )),
+        }
+    }
+    let mut removed: Vec<&String> = before
+        .keys()
+        .filter(|name| !app.components.iter().any(|c| &c.spec.name == *name))
+        .collect();
+    removed.sort();
+    changes.extend(removed.into_iter().map(|name| format!("{name} removed")));
+    if changes.is_empty() {
+        changes.push("no component changed".into());
+    }
+    changes.join(", ")
 }
 
 /// A path with its folder resolved, so that `a/../b/x.wasm` and `b/x.wasm` compare equal even
@@ -260,14 +362,6 @@ fn canonical(path: &Path) -> PathBuf {
 /// output: cargo's `target`, the `build` folder the Python, JavaScript and C examples write,
 /// Python's byte-code caches, installed toolchains and packages).
 fn is_source(path: &Path) -> bool {
-    const NOT_SOURCE: [&str; 6] = [
-        "target",
-        "build",
-        "__pycache__",
-        ".git",
-        ".fastwasm",
-        "node_modules",
-    ];
     !path
         .components()
         .any(|c| NOT_SOURCE.iter().any(|name| c.as_os_str() == *name)) && path.extension().is_none_or(|ext| ext != "wasm")
@@ -317,5 +411,28 @@ mod tests {
         ] {
             assert!(!is_source(Path::new(output)), "{output}");
         }
+    }
+
+    #[test]
+    fn events_are_sorted_on_arrival_and_only_flags_are_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let app_dir = std::fs::canonicalize(dir.path()).unwrap();
+        let wasm = app_dir.join("app.wasm");
+        let events = Events::default();
+        events.watched.lock().unwrap().insert(wasm.clone());
+        // Ten thousand build-output events leave nothing behind.
+        let output: Vec<PathBuf> = (0..10_000)
+            .map(|n| app_dir.join(format!("target/debug/deps/{n}.o")))
+            .collect();
+        events.sort(&app_dir, Some(Mode::Dev), &output);
+        let seen = std::mem::take(&mut *events.seen.lock().unwrap());
+        assert!(!seen.artifact && !seen.source);
+        events.sort(&app_dir, Some(Mode::Dev), &[app_dir.join("src/lib.rs")]);
+        events.sort(&app_dir, Some(Mode::Watch), &[wasm]);
+        let seen = std::mem::take(&mut *events.seen.lock().unwrap());
+        assert!(seen.artifact && seen.source);
+        // Outside `dev`, sources are not watched.
+        events.sort(&app_dir, Some(Mode::Watch), &[app_dir.join("src/lib.rs")]);
+        assert!(!events.seen.lock().unwrap().source);
     }
 }

@@ -3,7 +3,7 @@
 //! `examples/auth` writes a log line from every provider and handler, tagged with the request
 //! id the test sends, so the log shows what ran, how often and in which order.
 
-use crate::support::{Server, client, get, run, shared_cache};
+use crate::support::{Server, client, get, run, send, shared_cache};
 use fastwasm_test_artifacts::{AUTH_API, AUTH_PROVIDERS, DEP_CYCLE, DEP_MISSING, DEPS_LAB, HELLO};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -306,5 +306,100 @@ fn two_providers_of_one_name_and_a_bad_override_are_load_errors() {
     assert!(
         log.contains("override `db` = `nothing`: no component provides `nothing`"),
         "{log}"
+    );
+}
+
+/// The lab's providers, with extra `serve` flags.
+fn lab(flags: &[&str]) -> Server {
+    Server::start(&[("lab", DEPS_LAB, "")], flags)
+}
+
+fn tracked(server: &Server, path: &str, rid: &str) -> reqwest::RequestBuilder {
+    client().get(server.url(path)).header("x-rid", rid)
+}
+
+const LOG_WAIT: Duration = Duration::from_secs(10);
+
+// Spawned requests must progress while the test waits on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_teardown_waits_for_a_worker_when_the_pool_is_full() {
+    let server = lab(&["--sync-workers", "1", "--sync-queue", "0"]);
+    let request = tokio::spawn(send(tracked(&server, "/tracked?ms=400", "full")));
+    assert!(
+        server
+            .wait_for_log(&["provided tracked rid=full"], LOG_WAIT)
+            .is_some()
+    );
+    // The only worker is taken when the sync teardown comes due, and the queue has no room.
+    let blocker = tokio::spawn(get(server.url("/block?ms=1500")));
+    let (status, _, body) = request.await.unwrap();
+    assert_eq!((status, body.as_str()), (200, "full"));
+    assert!(
+        server.logs().contains("released tracked rid=full"),
+        "the teardown did not run:\n{}",
+        server.logs()
+    );
+    assert_eq!(blocker.await.unwrap().0, 200);
+}
+
+// Spawned requests must progress while the test waits on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_full_pool_after_an_async_provider_still_tears_it_down() {
+    let server = lab(&["--sync-workers", "1", "--sync-queue", "0"]);
+    let blocker = tokio::spawn(get(server.url("/block?ms=1500")));
+    assert!(
+        server
+            .wait_for_log(&["blocking for 1500 ms"], LOG_WAIT)
+            .is_some()
+    );
+    // `async-tracked` runs; `tracked`, in the same component and layer, finds the pool full.
+    let (status, _, _) = send(tracked(&server, "/tracked-both", "both")).await;
+    assert_eq!(status, 503);
+    assert!(
+        server
+            .wait_for_log(&["released async-tracked rid=both"], LOG_WAIT)
+            .is_some(),
+        "the async provider's teardown did not run:\n{}",
+        server.logs()
+    );
+    assert_eq!(blocker.await.unwrap().0, 200);
+}
+
+// Spawned requests must progress while the test waits on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teardowns_run_when_the_client_leaves() {
+    let server = lab(&[]);
+    let impatient = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let left = impatient
+        .get(server.url("/tracked?ms=20000"))
+        .header("x-rid", "gone")
+        .send()
+        .await;
+    assert!(left.is_err(), "the client should have given up");
+    // Long before the handler's 20 s wait would end, the teardown has run.
+    assert!(
+        server
+            .wait_for_log(&["released tracked rid=gone"], LOG_WAIT)
+            .is_some(),
+        "no teardown after the client left:\n{}",
+        server.logs()
+    );
+    assert!(server.logs().contains("the client left before the answer"));
+}
+
+#[tokio::test]
+async fn teardowns_run_after_a_timeout() {
+    let server = lab(&["--request-timeout", "500ms"]);
+    let (status, _, _) = send(tracked(&server, "/tracked?ms=5000", "late")).await;
+    assert_eq!(status, 504);
+    assert!(
+        server
+            .wait_for_log(&["released tracked rid=late"], LOG_WAIT)
+            .is_some(),
+        "{}",
+        server.logs()
     );
 }

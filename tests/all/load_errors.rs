@@ -109,3 +109,49 @@ fn a_kind_the_exports_cannot_serve_is_rejected() {
         "{text}"
     );
 }
+
+#[test]
+fn an_interim_status_code_is_refused_at_load() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("fastwasm.toml"),
+        format!(
+            "[[component]]\nname = \"interim\"\npath = {KIND_MISMATCH:?}\n\
+             env = {{ DECLARE = \"interim-status\" }}\n"
+        ),
+    )
+    .unwrap();
+    let (ok, text) = check(dir.path());
+    assert!(!ok);
+    assert!(
+        text.contains(
+            "component `interim`: operation `late`: status code 103 is not the status of a \
+             final response (200-599)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_flag_corrects_a_bad_manifest_setting_before_it_is_checked() {
+    let dir = app(&[("hello", HELLO, "")], "sync_workers = 0");
+    let cache = shared_cache();
+    let with = |flags: &[&str]| {
+        let mut args = vec!["check", dir.path().to_str().unwrap()];
+        args.extend(["--cache-dir", cache.to_str().unwrap()]);
+        args.extend(flags);
+        run(&args)
+    };
+    let output = with(&[]);
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr)
+            .contains("invalid settings: `sync_workers` must be at least 1")
+    );
+    let output = with(&["--sync-workers", "8"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

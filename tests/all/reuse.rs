@@ -134,3 +134,90 @@ async fn with_request_isolation_a_trap_fails_only_its_own_request() {
     let (status, _, body) = waiting.await.unwrap();
     assert_eq!((status, body.as_str()), (200, "waited"));
 }
+
+// Spawned requests must progress while the test waits on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spinning_request_is_stopped_at_its_own_deadline_under_traffic() {
+    let (server, _dir) = faults("", &["--request-timeout", "1s"]);
+    let spinning = tokio::spawn(get(server.url("/spin-async")));
+    assert!(
+        server
+            .wait_for_log(
+                &["shared instance started", "instance=1"],
+                Duration::from_secs(10)
+            )
+            .is_some()
+    );
+    // Steady traffic, each request with its own later deadline. The first lands on the
+    // spinner's instance, whose event loop the spinner holds; the spinner must still be
+    // stopped at its own deadline, not at the latest deadline of whatever keeps arriving.
+    let mut statuses = Vec::new();
+    let until = std::time::Instant::now() + Duration::from_secs(4);
+    while std::time::Instant::now() < until {
+        statuses.push(get(server.url("/wait-async?ms=20")).await.0);
+    }
+    assert_eq!(spinning.await.unwrap().0, 504);
+    assert!(
+        [500, 504].contains(&statuses[0]),
+        "the request that shared the spinner's instance: {}",
+        statuses[0]
+    );
+    assert!(
+        statuses.len() > 10 && statuses[1..].iter().all(|status| *status == 200),
+        "{statuses:?}\n{}",
+        server.logs()
+    );
+    assert!(
+        server
+            .logs()
+            .lines()
+            .any(|line| line.contains("shared instance trapped")
+                && line.contains("a request computed past its deadline")
+                && line.contains("instance=1")),
+        "{}",
+        server.logs()
+    );
+}
+
+// Spawned requests must progress while the test waits on the log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_instance_that_cannot_start_answers_503_once() {
+    let (server, _dir) = faults("", &["--max-instances", "1", "--instance-concurrency", "1"]);
+    // The first request holds the only instance the budget allows; the second needs another.
+    let holding = tokio::spawn(get(server.url("/wait-async?ms=1500")));
+    assert!(
+        server
+            .wait_for_log(&["shared instance started"], Duration::from_secs(10))
+            .is_some()
+    );
+    let (status, _, body) = get(&server.url("/wait-async?ms=10")).await;
+    assert_eq!(
+        (status, body.as_str()),
+        (503, r#"{"detail":"Service Unavailable"}"#)
+    );
+    assert_eq!(holding.await.unwrap().0, 200);
+    let failures = server
+        .logs()
+        .lines()
+        .filter(|line| line.contains("shared instance could not start"))
+        .count();
+    assert_eq!(failures, 1, "{}", server.logs());
+    assert!(
+        server
+            .logs()
+            .contains("the instance budget (`max_instances`) is spent")
+    );
+    // With the budget free again, the next request is served.
+    assert_eq!(get(server.url("/wait-async?ms=10")).await.0, 200);
+}
+
+#[tokio::test]
+async fn a_spent_instance_budget_is_503_and_idle_instances_make_room() {
+    let (server, _dir) = faults("", &["--max-instances", "1"]);
+    // An idle pooled sync instance gives its place up for the async request's instance.
+    assert_eq!(get(server.url("/calls")).await.0, 200);
+    assert_eq!(get(server.url("/calls-async")).await.0, 200);
+    // The shared instance now holds the only place, and it is not idle to give up: 503.
+    let (status, _, _) = get(&server.url("/calls")).await;
+    assert_eq!(status, 503, "{}", server.logs());
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The target check `fastwasm build` uses too: one way to install the Rust guest target.
-#[path = "../../host/src/rust_target.rs"]
+#[path = "../../host/src/build/rust_target.rs"]
 #[allow(dead_code)]
 mod rust_target;
 

@@ -1,4 +1,5 @@
-// The generated WIT bindings, kept in one place; the rest of the SDK uses them through `crate::wit`.
+// The generated WIT bindings, kept in one place; the rest of the SDK uses them through
+// `crate::__bindings`, and the macros through `fastwasm_guest::__private`.
 wit_bindgen::generate!({
     path: "../../wit",
     world: "fastwasm:app/service",

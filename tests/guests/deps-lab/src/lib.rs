@@ -1,4 +1,5 @@
-//! Providers for the dependency tests: slow independent async ones, and an async teardown.
+//! Providers for the dependency tests: slow independent async ones, teardowns that log the
+//! request id they tear down for, and an operation that holds a sync worker.
 
 use fastwasm_guest::prelude::*;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -90,5 +91,51 @@ mod lab {
         slow_d: Dep<u64>,
     ) -> String {
         (slow_a.0 + slow_b.0 + slow_c.0 + slow_d.0).to_string()
+    }
+
+    /// A sync provider with a teardown; both log the request id the test sends in `x-rid`.
+    #[provider("tracked", teardown = release_tracked)]
+    fn tracked(#[param(alias = "x-rid")] rid: Header<String>) -> Result<String, HttpError> {
+        println!("provided tracked rid={}", rid.0);
+        Ok(rid.0)
+    }
+
+    fn release_tracked(rid: String) {
+        println!("released tracked rid={rid} ");
+    }
+
+    /// The async twin of `tracked`, in the same component.
+    #[provider("async-tracked", teardown = release_async_tracked)]
+    async fn async_tracked(
+        #[param(alias = "x-rid")] rid: Header<String>,
+    ) -> Result<String, HttpError> {
+        Ok(rid.0)
+    }
+
+    async fn release_async_tracked(rid: String) {
+        println!("released async-tracked rid={rid} ");
+    }
+
+    /// Waits `ms` with a tracked value: a request whose handler outlives its client or its
+    /// deadline.
+    #[get("/tracked")]
+    async fn tracked_wait(tracked: Dep<String>, ms: Query<u64>) -> String {
+        sleep(Duration::from_millis(ms.0)).await;
+        tracked.0
+    }
+
+    /// An async and a sync provider of one component, in one layer: the sync one needs the
+    /// blocking pool after the async one ran.
+    #[get("/tracked-both")]
+    async fn tracked_both(async_tracked: Dep<String>, tracked: Dep<String>) -> String {
+        format!("{} {}", async_tracked.0, tracked.0)
+    }
+
+    /// Holds a sync worker for `ms`.
+    #[get("/block")]
+    fn block(ms: Query<u64>) -> &'static str {
+        println!("blocking for {} ms", ms.0);
+        std::thread::sleep(Duration::from_millis(ms.0));
+        "done"
     }
 }

@@ -1,5 +1,7 @@
-//! A component written against the WIT contract directly, without the SDK: it exports only the
-//! sync `handler` yet declares an async operation, which the host must refuse to load.
+//! A component written against the WIT contract directly, without the SDK, so it can declare
+//! what the SDK would refuse to. It exports only the sync `handler` yet declares an async
+//! operation, which the host must refuse to load; with the environment variable
+//! `DECLARE=interim-status`, it declares a sync operation whose status is 103 instead.
 
 wit_bindgen::generate!({
     path: "../../../wit",
@@ -24,6 +26,12 @@ struct Mismatch;
 
 impl metadata::Guest for Mismatch {
     fn describe() -> AppInfo {
+        let interim = std::env::var("DECLARE").is_ok_and(|mode| mode == "interim-status");
+        let (kind, status_code) = if interim {
+            (OperationKind::Sync, 103)
+        } else {
+            (OperationKind::Async, 200)
+        };
         AppInfo {
             operations: vec![Operation {
                 id: "late".into(),
@@ -32,10 +40,10 @@ impl metadata::Guest for Mismatch {
                 summary: None,
                 description: None,
                 tags: Vec::new(),
-                kind: OperationKind::Async,
+                kind,
                 params: Vec::new(),
                 body: None,
-                status_code: 200,
+                status_code,
                 response_schema: None,
                 dependencies: Vec::new(),
             }],

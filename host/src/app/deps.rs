@@ -7,8 +7,8 @@
 //! which gives it a private slot. A missing provider, a cycle, two providers of one name, or an
 //! override naming no provider is a load error that names the components involved.
 
-use crate::app::Kind;
-use crate::validate::ParamRule;
+use super::params::ParamRule;
+use crate::guest::Kind;
 use std::collections::{BTreeMap, HashMap};
 
 /// How a consumer uses a dependency.
@@ -82,10 +82,46 @@ impl Plan {
     }
 }
 
-/// A load-time dependency error: its message names the components involved.
+/// A load-time dependency error; its message names the components involved.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct GraphError(pub String);
+#[non_exhaustive]
+pub enum GraphError {
+    /// Two components provide one name.
+    #[error(
+        "dependency `{name}` is provided twice: by component `{first}` and by component `{second}`"
+    )]
+    Duplicate {
+        /// The dependency.
+        name: String,
+        /// The component that provides it first.
+        first: String,
+        /// The other.
+        second: String,
+    },
+    /// An override names a provider no component has.
+    #[error("override `{name}` = `{target}`: no component provides `{target}`")]
+    UnknownOverride {
+        /// The dependency overridden.
+        name: String,
+        /// The provider it names.
+        target: String,
+    },
+    /// Dependencies that need each other; `path` goes round the cycle, each entry naming its
+    /// component.
+    #[error("dependency cycle: {}", path.join(" -> "))]
+    Cycle {
+        /// The cycle, first entry repeated at the end.
+        path: Vec<String>,
+    },
+    /// A dependency no component provides.
+    #[error("{requester} depends on `{name}`, which no component provides")]
+    Missing {
+        /// Who asked for it.
+        requester: String,
+        /// What it asked for.
+        name: String,
+    },
+}
 
 /// Every provider of an app, by name, with the overrides in force.
 #[derive(Debug, Default)]
@@ -105,18 +141,19 @@ impl Graph {
         let mut by_name = HashMap::new();
         for (index, provider) in providers.iter().enumerate() {
             if let Some(first) = by_name.insert(provider.name.clone(), index) {
-                let first: &Provider = &providers[first];
-                return Err(GraphError(format!(
-                    "dependency `{}` is provided twice: by component `{}` and by component `{}`",
-                    provider.name, first.component_name, provider.component_name
-                )));
+                return Err(GraphError::Duplicate {
+                    name: provider.name.clone(),
+                    first: providers[first].component_name.clone(),
+                    second: provider.component_name.clone(),
+                });
             }
         }
         for (name, target) in &overrides {
             if !by_name.contains_key(target) {
-                return Err(GraphError(format!(
-                    "override `{name}` = `{target}`: no component provides `{target}`"
-                )));
+                return Err(GraphError::UnknownOverride {
+                    name: name.clone(),
+                    target: target.clone(),
+                });
             }
         }
         let graph = Self {
@@ -214,10 +251,7 @@ impl Planner<'_> {
                 .map(|entry| self.graph.describe(entry))
                 .collect();
             path.push(self.graph.describe(name));
-            return Err(GraphError(format!(
-                "dependency cycle: {}",
-                path.join(" -> ")
-            )));
+            return Err(GraphError::Cycle { path });
         }
         let Some(provider) = self.graph.provider_for(name) else {
             let requester = match self.stack.last() {
@@ -228,9 +262,10 @@ impl Planner<'_> {
                 ),
                 None => self.consumer.to_owned(),
             };
-            return Err(GraphError(format!(
-                "{requester} depends on `{name}`, which no component provides"
-            )));
+            return Err(GraphError::Missing {
+                requester,
+                name: name.clone(),
+            });
         };
         self.stack.push(name.clone());
         let mut inputs = Vec::new();
@@ -349,14 +384,14 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err.0,
+            err.to_string(),
             "dependency cycle: `a` (component `one`) -> `b` (component `two`) -> \
              `c` (component `two`) -> `a` (component `one`)"
         );
 
         let err = Graph::new(vec![provider("a", "one", &["ghost"])], BTreeMap::new()).unwrap_err();
         assert_eq!(
-            err.0,
+            err.to_string(),
             "`a` (component `one`) (needed by provider `a` of component `one`) depends on \
              `ghost`, which no component provides"
         );
@@ -367,13 +402,16 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(
-            err.0,
+            err.to_string(),
             "dependency `a` is provided twice: by component `one` and by component `two`"
         );
 
         let overrides = BTreeMap::from([("a".to_owned(), "nope".to_owned())]);
         let err = Graph::new(vec![provider("a", "one", &[])], overrides).unwrap_err();
-        assert_eq!(err.0, "override `a` = `nope`: no component provides `nope`");
+        assert_eq!(
+            err.to_string(),
+            "override `a` = `nope`: no component provides `nope`"
+        );
 
         let graph = auth_graph();
         let err = graph
@@ -383,7 +421,7 @@ mod tests {
             )
             .unwrap_err();
         assert_eq!(
-            err.0,
+            err.to_string(),
             "operation `me` of component `api` depends on `session`, which no component provides"
         );
     }

@@ -1,7 +1,7 @@
 //! Building HTTP responses: JSON `detail` errors in FastAPI's shape, and guest answers checked
 //! before they reach the client.
 
-use crate::executor::Answer;
+use crate::guest::Answer;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
@@ -32,12 +32,12 @@ pub fn status(status: StatusCode) -> HttpResponse {
 /// A guest's answer as HTTP; `Err` says how a response was malformed.
 pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
     let (status, headers, body) = match answer {
-        Ok(response) => (
+        Answer::Response(response) => (
             response.status,
             response.headers,
             Bytes::from(response.body),
         ),
-        Err(error) => {
+        Answer::Raised(error) => {
             // `detail` is JSON text; a guest that sent plain text still gets a JSON body.
             let detail = serde_json::from_str(&error.detail).unwrap_or(Value::String(error.detail));
             let body = Bytes::from(json!({ "detail": detail }).to_string());
@@ -83,11 +83,11 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bindings::types;
+    use crate::guest::types;
 
     #[test]
     fn http_errors_become_fastapi_detail_bodies() {
-        let answer = Err(types::HttpError {
+        let answer = Answer::Raised(types::HttpError {
             status: 401,
             detail: "\"Not authenticated\"".into(),
             headers: vec![("www-authenticate".into(), b"Bearer".to_vec())],
@@ -102,7 +102,7 @@ mod tests {
     fn malformed_answers_are_rejected() {
         // Not a status, and statuses a handler's answer cannot end with (1xx are interim).
         for status in [1000, 100, 199] {
-            let bad = Ok(types::Response {
+            let bad = Answer::Response(types::Response {
                 status,
                 headers: vec![],
                 body: vec![],
@@ -113,7 +113,7 @@ mod tests {
                     .contains(&format!("status {status}"))
             );
         }
-        let bad_header = Ok(types::Response {
+        let bad_header = Answer::Response(types::Response {
             status: 200,
             headers: vec![("bad header".into(), vec![])],
             body: vec![],

@@ -1,6 +1,7 @@
-//! Instance reuse. Starting an instance costs its instantiation — tens of microseconds for a
-//! Rust component, about two milliseconds for a Python one, whose interpreter starts with it —
-//! so by default requests reuse instances, as one FastAPI process serves every request:
+//! Which instance serves a request. Starting one costs its instantiation — tens of
+//! microseconds for a Rust component, about two milliseconds for a Python one, whose
+//! interpreter starts with it — so by default requests reuse instances, as one FastAPI process
+//! serves every request:
 //!
 //! - async operations share instances, many requests at once on each (`shared`), as one event
 //!   loop serves every `async def`;
@@ -9,8 +10,7 @@
 //!
 //! The price is isolation. Requests on one instance see its globals (a cache in a module global
 //! persists, as in a FastAPI process), and a trap ends the instance: for a shared one, it fails
-//! the other requests in flight on it too, and a CPU-bound request holds up the others on its
-//! instance until the epoch deadline traps it. An instance that trapped or timed out is never
+//! the other requests in flight on it too. An instance that trapped or timed out is never
 //! reused. `isolation = "request"` on a component gives each request a fresh instance instead.
 
 mod pooled;

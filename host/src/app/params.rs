@@ -36,6 +36,8 @@ impl Location {
 
 /// A declared parameter, checked at load.
 #[derive(Debug, Clone)]
+// Kept whole from the declaration: the OpenAPI document reads what requests do not.
+#[allow(dead_code)]
 pub struct ParamRule {
     /// The name the guest reads it by.
     pub name: String,
@@ -398,7 +400,7 @@ pub struct RequestParts<'a> {
 
 /// Validates every declared parameter, collecting all errors as FastAPI does. On success,
 /// returns each present (or defaulted) parameter as (name, JSON text) for the guest.
-pub fn params(
+pub fn validate(
     rules: &[ParamRule],
     parts: &RequestParts<'_>,
 ) -> Result<Vec<(String, String)>, Vec<ValidationError>> {
@@ -537,7 +539,7 @@ mod tests {
             query,
             headers: &headers,
         };
-        params(rules, &parts).map_err(|errors| detail(&errors))
+        validate(rules, &parts).map_err(|errors| detail(&errors))
     }
 
     #[test]

@@ -1,40 +1,19 @@
-//! The app snapshot: every loaded component, every operation they declare, and the route table.
-//! Immutable once built; requests hold an `Arc<App>` to the end, so a later reload never changes
-//! what an in-flight request runs on.
+//! What components declare, checked: operations, providers and their parameters, turned from
+//! the WIT records `describe` returned into the host's own types. Every error here is a load
+//! error, never a request error.
 
-use crate::bindings::types;
-use crate::deps::{DependencyUse, Graph, Plan, Provider};
-use crate::loader::LoadedComponent;
-use crate::manifest::Manifest;
-use crate::router::{Router, Template};
-use crate::validate::{Location, ParamRule, ValueSchema};
+use super::deps::{DependencyUse, Plan, Provider};
+use super::params::{Location, ParamRule, ValueSchema};
+use super::router::Template;
+use crate::guest::{Component, Kind, Role, types};
 use anyhow::{Result, anyhow, bail};
 use hyper::Method;
 use serde_json::Value;
-use std::collections::HashMap;
-use std::sync::Arc;
-
-/// How an operation runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    /// `fn`: on the bounded blocking pool.
-    Sync,
-    /// `async fn`: awaited as a future on the runtime.
-    Async,
-}
-
-impl Kind {
-    /// The word `routes` and the logs use.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Sync => "sync",
-            Kind::Async => "async",
-        }
-    }
-}
 
 /// A declared request body.
 #[derive(Debug, Clone)]
+// Kept whole from the declaration: the OpenAPI document reads what requests do not.
+#[allow(dead_code)]
 pub struct BodyRule {
     /// The declared media type, e.g. `application/json`.
     pub media_type: String,
@@ -46,6 +25,8 @@ pub struct BodyRule {
 
 /// One path operation, checked.
 #[derive(Debug, Clone)]
+// Kept whole from the declaration: the OpenAPI document reads what requests do not.
+#[allow(dead_code)]
 pub struct Operation {
     /// Unique within the app.
     pub id: String,
@@ -71,104 +52,29 @@ pub struct Operation {
     pub dependencies: Vec<DependencyUse>,
     /// The provider calls each request makes before the handler, in order.
     pub plan: Plan,
+    /// Whether a provider of the plan has a teardown, which must run whatever happens to the
+    /// request.
+    pub tears_down: bool,
     /// Index into `App::components`.
     pub component: usize,
 }
 
-/// A loaded, checked, routable app.
-pub struct App {
-    /// The app's name.
-    pub name: String,
-    /// Components in manifest order.
-    pub components: Vec<Arc<LoadedComponent>>,
-    /// Every operation of every component.
-    pub operations: Vec<Operation>,
-    /// Method + path → index into `operations`.
-    pub router: Router<usize>,
-    /// Every dependency provider, checked.
-    pub graph: Graph,
-}
-
-impl App {
-    /// Checks every declaration and builds the route table. Errors name the components involved.
-    pub fn build(manifest: &Manifest, components: Vec<Arc<LoadedComponent>>) -> Result<Self> {
-        let mut providers = Vec::new();
-        for (index, component) in components.iter().enumerate() {
-            for declared in &component.info.providers {
-                providers.push(check_provider(declared, index, component).map_err(|err| {
-                    anyhow!(
-                        "component `{}`: provider `{}`: {err}",
-                        component.spec.name,
-                        declared.name
-                    )
-                })?);
-            }
-        }
-        let graph = Graph::new(providers, manifest.overrides.clone())?;
-        let mut operations = Vec::new();
-        let mut router = Router::default();
-        let mut ids: HashMap<String, usize> = HashMap::new();
-        for (index, component) in components.iter().enumerate() {
-            let name = &component.spec.name;
-            for declared in &component.info.operations {
-                let mut op = Operation::check(declared, index, component).map_err(|err| {
-                    anyhow!("component `{name}`: operation `{}`: {err}", declared.id)
-                })?;
-                let owner = format!("operation `{}` of component `{name}`", op.id);
-                let inherited = manifest
-                    .dependencies
-                    .iter()
-                    .chain(&component.spec.dependencies);
-                let mut uses: Vec<DependencyUse> =
-                    inherited.map(|name| DependencyUse::cached(name)).collect();
-                uses.append(&mut op.dependencies);
-                op.plan = graph.plan(&owner, &uses)?;
-                op.dependencies = uses;
-                op.params = merge_params(std::mem::take(&mut op.params), graph.params(&op.plan))
-                    .map_err(|err| anyhow!("{owner}: {err}"))?;
-                // A route conflict says more than a duplicate id: check it first.
-                router.insert(
-                    op.method.clone(),
-                    op.template.clone(),
-                    operations.len(),
-                    owner,
-                )?;
-                if let Some(other) = ids.insert(op.id.clone(), index) {
-                    let other = &components[other].spec.name;
-                    bail!(
-                        "operation id `{}` is declared by component `{other}` and by component `{name}`; \
-                         operation ids must be unique in an app",
-                        op.id
-                    );
-                }
-                operations.push(op);
-            }
-        }
-        Ok(Self {
-            name: manifest.name.clone(),
-            components,
-            operations,
-            router,
-            graph,
-        })
-    }
-}
-
 impl Operation {
-    fn check(decl: &types::Operation, component: usize, loaded: &LoadedComponent) -> Result<Self> {
+    /// Checks one declared operation of `loaded`, the `component`-th of the app.
+    pub fn check(decl: &types::Operation, component: usize, loaded: &Component) -> Result<Self> {
         let method: Method = decl
             .method
             .parse()
             .map_err(|_| anyhow!("invalid method `{}`", decl.method))?;
         let full_path = format!("{}{}", loaded.spec.prefix, decl.path);
         let template = Template::parse(&full_path).map_err(|err| anyhow!(err))?;
-        let kind = exported_kind(
-            decl.kind,
-            [loaded.handler.is_some(), loaded.async_handler.is_some()],
-            ["handler", "async-handler"],
-        )?;
-        if !(100..=599).contains(&decl.status_code) {
-            bail!("status code {} is not an HTTP status", decl.status_code);
+        let kind = exported_kind(decl.kind, loaded, Role::Handler)?;
+        // 1xx answers are interim, never the end of a request: refused here, not per request.
+        if !(200..=599).contains(&decl.status_code) {
+            bail!(
+                "status code {} is not the status of a final response (200-599)",
+                decl.status_code
+            );
         }
         let params = decl
             .params
@@ -226,21 +132,19 @@ impl Operation {
             tags: decl.tags.clone(),
             dependencies: decl.dependencies.iter().map(dependency_use).collect(),
             plan: Plan::default(),
+            tears_down: false,
             component,
         })
     }
 }
 
-fn check_provider(
+/// Checks one declared provider of `loaded`, the `component`-th of the app.
+pub fn check_provider(
     decl: &types::Provider,
     component: usize,
-    loaded: &LoadedComponent,
+    loaded: &Component,
 ) -> Result<Provider> {
-    let kind = exported_kind(
-        decl.kind,
-        [loaded.provider.is_some(), loaded.async_provider.is_some()],
-        ["provider", "async-provider"],
-    )?;
+    let kind = exported_kind(decl.kind, loaded, Role::Provider)?;
     let params = decl
         .params
         .iter()
@@ -263,22 +167,17 @@ fn check_provider(
     })
 }
 
-/// The kind a declaration states, checked against the exports that would serve it
-/// (`[sync, async]`, named for the error).
-fn exported_kind(
-    declared: types::OperationKind,
-    exports: [bool; 2],
-    names: [&str; 2],
-) -> Result<Kind> {
-    let (kind, index) = match declared {
-        types::OperationKind::Sync => (Kind::Sync, 0),
-        types::OperationKind::Async => (Kind::Async, 1),
+/// The kind a declaration states, checked against the export that would serve it.
+fn exported_kind(declared: types::OperationKind, loaded: &Component, role: Role) -> Result<Kind> {
+    let kind = match declared {
+        types::OperationKind::Sync => Kind::Sync,
+        types::OperationKind::Async => Kind::Async,
     };
-    if !exports[index] {
+    if !loaded.exports(role, kind) {
         bail!(
-            "it is {} but the component does not export `fastwasm:app/{}`",
+            "it is {} but the component does not export `{}`",
             kind.as_str(),
-            names[index]
+            role.interface(kind)
         );
     }
     Ok(kind)
@@ -293,7 +192,7 @@ fn dependency_use(declared: &types::DependencyUse) -> DependencyUse {
 
 /// An operation's parameters followed by its providers' (FastAPI validates both together);
 /// one name read from two places is an error.
-fn merge_params(mut own: Vec<ParamRule>, providers: Vec<&ParamRule>) -> Result<Vec<ParamRule>> {
+pub fn merge_params(mut own: Vec<ParamRule>, providers: Vec<&ParamRule>) -> Result<Vec<ParamRule>> {
     for param in providers {
         match own.iter().find(|p| p.name == param.name) {
             Some(existing)

@@ -2,7 +2,7 @@
 //! to other requests.
 
 use super::GuestState;
-use crate::bindings::{host, timers, types};
+use crate::guest::bindings::{host, timers, types};
 use std::time::Duration;
 use wasmtime::component::{Accessor, HasSelf};
 

@@ -22,7 +22,7 @@ pub enum Readiness {
         /// The toolchain's name, e.g. `1.95.0-x86_64-unknown-linux-gnu`.
         toolchain: String,
         /// `rustup target add --toolchain <toolchain> wasm32-wasip2`.
-        command: Command,
+        command: Box<Command>,
     },
 }
 
@@ -77,7 +77,10 @@ pub fn readiness(rustc: &OsStr, dir: &Path) -> Result<Readiness, String> {
     command
         .current_dir(dir)
         .args(["target", "add", "--toolchain", &toolchain, TARGET]);
-    Ok(Readiness::Missing { toolchain, command })
+    Ok(Readiness::Missing {
+        toolchain,
+        command: Box::new(command),
+    })
 }
 
 /// Whether `program` is on `PATH`.

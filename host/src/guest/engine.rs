@@ -1,7 +1,7 @@
 //! The wasmtime engine every component shares: component-model async, epoch interruption for
 //! deadlines, stack and memory limits, and the instance allocator.
 
-use crate::settings::{Allocator, Settings};
+use crate::config::{Allocator, Settings};
 use anyhow::{Context, Result};
 use std::time::Duration;
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig};
@@ -29,9 +29,14 @@ pub fn build(settings: &Settings) -> Result<Engine> {
     Ok(engine)
 }
 
+/// Instances the engine's pool keeps beyond the budget, for `describe` while components load
+/// (they start outside the budget, one at a time per load).
+const LOAD_HEADROOM: usize = 8;
+
 fn pooling(settings: &Settings) -> PoolingAllocationConfig {
-    // One instance per request in flight, plus headroom for `describe` calls during a load.
-    let instances = u32::try_from(settings.max_in_flight + 64).unwrap_or(u32::MAX);
+    // The instance budget bounds every instance requests start, so the pool never runs out
+    // before the budget does (which answers 503, after giving up idle instances).
+    let instances = u32::try_from(settings.max_instances + LOAD_HEADROOM).unwrap_or(u32::MAX);
     let memory = usize::try_from(settings.max_memory_bytes).unwrap_or(usize::MAX);
     let mut pooling = PoolingAllocationConfig::default();
     pooling

@@ -4,8 +4,8 @@
 mod host_api;
 mod stdio;
 
-use crate::bindings;
-use crate::manifest::Grants;
+use super::bindings;
+use crate::config::Grants;
 use std::sync::{Arc, Mutex};
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
@@ -43,14 +43,14 @@ impl GuestTag {
     }
 }
 
-/// The data of one store: one instance serving one request.
+/// The data of one store: one instance, serving one request or, when shared, many at once.
 pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(crate) limits: StoreLimits,
+    pub(in crate::guest) limits: StoreLimits,
     tag: GuestTag,
     /// When running wasm must stop; the epoch callback traps past it.
-    pub(crate) deadline: tokio::time::Instant,
+    pub(in crate::guest) deadline: tokio::time::Instant,
 }
 
 impl GuestState {

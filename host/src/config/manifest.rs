@@ -1,11 +1,11 @@
 //! `fastwasm.toml`: which components make up an app, how to build them, what they may touch,
 //! and the limits that protect the host.
 
-use crate::settings::Settings;
-use crate::toolchains::Toolchain;
-use anyhow::{Context, Result, bail};
+use super::settings::Settings;
+use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
 use std::collections::BTreeMap;
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 /// The manifest file name inside an app folder.
@@ -18,7 +18,8 @@ pub struct Manifest {
     pub root: PathBuf,
     /// The app's name (the folder name unless `name` is set).
     pub name: String,
-    /// Host settings: listen address, limits, cache.
+    /// Host settings: the defaults with the `[server]` table applied. Not yet checked: the
+    /// command line's flags go over them first.
     pub settings: Settings,
     /// Dependencies every operation runs, FastAPI's `FastAPI(dependencies=[...])`.
     pub dependencies: Vec<String>,
@@ -46,20 +47,66 @@ pub struct ComponentSpec {
     pub grants: Grants,
     /// Dependencies every operation of this component runs (`APIRouter(dependencies=[...])`).
     pub dependencies: Vec<String>,
-    /// Whether async requests share instances (see `instances`).
+    /// Whether requests reuse instances (see `guest::instances`).
     pub isolation: Isolation,
 }
 
-/// How much async requests of a component share. Sync operations always get a fresh instance:
-/// they run one per pool thread and gain nothing from sharing.
+/// How much the requests of a component share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Isolation {
-    /// Async requests share instances, many at once: an instance starts once, not per request.
+    /// Requests reuse instances: async ones share an instance, many at once; sync ones take an
+    /// idle instance from a pool, one at a time.
     #[default]
     Instance,
     /// Every request gets a fresh instance: nothing survives it, and a trap fails it alone.
     Request,
+}
+
+/// A guest toolchain `fastwasm build` installs for a component's build command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Toolchain {
+    /// The `wasm32-wasip2` target of the Rust toolchain that builds the component.
+    Rust,
+    /// componentize-py in a venv.
+    Python,
+    /// componentize-js in an npm folder.
+    JavaScript,
+    /// clang-19 and wasi-libc (system packages), `wit-bindgen` and `wasm-component-ld`.
+    C,
+}
+
+impl Toolchain {
+    /// Every toolchain, in the order they are installed.
+    pub const ALL: [Toolchain; 4] = [
+        Toolchain::Rust,
+        Toolchain::Python,
+        Toolchain::JavaScript,
+        Toolchain::C,
+    ];
+
+    /// The toolchain a manifest names in `toolchain = "…"`.
+    pub fn named(name: &str) -> Option<Toolchain> {
+        Self::ALL
+            .into_iter()
+            .find(|toolchain| toolchain.name() == name)
+    }
+
+    /// Its name in the manifest and the logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Toolchain::Rust => "rust",
+            Toolchain::Python => "python",
+            Toolchain::JavaScript => "javascript",
+            Toolchain::C => "c",
+        }
+    }
+}
+
+impl fmt::Display for Toolchain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Capabilities a component gets only when its manifest entry grants them.
@@ -80,7 +127,7 @@ pub struct Grants {
 struct RawManifest {
     name: Option<String>,
     #[serde(default)]
-    server: Settings,
+    server: toml::Table,
     #[serde(default)]
     dependencies: Vec<String>,
     #[serde(default)]
@@ -187,11 +234,7 @@ impl Manifest {
                 isolation: raw.isolation,
             });
         }
-        let mut settings = raw.server;
-        if let Some(dir) = &settings.cache_dir {
-            settings.cache_dir = Some(root.join(dir));
-        }
-        settings.validate()?;
+        let settings = server_settings(root, &raw.server)?;
         Ok(Self {
             root: root.to_path_buf(),
             name,
@@ -201,6 +244,35 @@ impl Manifest {
             components,
         })
     }
+}
+
+/// The defaults with the `[server]` table applied; a relative `cache_dir` is read against the
+/// app folder.
+fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
+    let mut settings = Settings::default();
+    for (key, value) in table {
+        let text = match value {
+            toml::Value::String(text) => text.clone(),
+            toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
+                value.to_string()
+            }
+            other => bail!(
+                "[server] `{key}`: expected a string or a number, got a {}",
+                other.type_str()
+            ),
+        };
+        settings.set(key, &text).map_err(|err| {
+            if err.starts_with("unknown setting") {
+                anyhow!("unknown [server] key `{key}` (`fastwasm settings` lists them all)")
+            } else {
+                anyhow!("[server] `{key}`: {err}")
+            }
+        })?;
+    }
+    if let Some(dir) = &settings.cache_dir {
+        settings.cache_dir = Some(root.join(dir));
+    }
+    Ok(settings)
 }
 
 /// `v1/` and `/v1/` both become `/v1`; an empty prefix stays empty.
@@ -259,7 +331,14 @@ mod tests {
     fn rejects_unknown_keys_duplicates_and_empty_apps() {
         let err = |text: &str| format!("{:#}", Manifest::parse(Path::new("/a"), text).unwrap_err());
         assert!(err("").contains("lists no components"));
-        assert!(err("[server]\nsync_wrokers = 3\n").contains("unknown field `sync_wrokers`"));
+        let one = "[[component]]\nname='a'\npath='a.wasm'\n";
+        assert!(
+            err(&format!("[server]\nsync_wrokers = 3\n{one}"))
+                .contains("unknown [server] key `sync_wrokers`")
+        );
+        assert!(err(&format!("[server]\nrequest_timeout = \"soon\"\n{one}")).contains(
+            "[server] `request_timeout`: expected a duration such as `30s` or `500ms`, got `soon`"
+        ));
         let twice =
             "[[component]]\nname='a'\npath='a.wasm'\n[[component]]\nname='a'\npath='b.wasm'\n";
         assert!(err(twice).contains("two components are named `a`"));
@@ -272,9 +351,12 @@ mod tests {
             err("[[component]]\nname='a'\npath='a.wasm'\ntoolchain='cobol'\n")
                 .contains("unknown toolchain `cobol`")
         );
-        assert!(
-            err("[server]\nsync_workers = 0\n[[component]]\nname='a'\npath='a.wasm'\n")
-                .contains("sync_workers")
-        );
+        // Out-of-range values parse: the command line may still correct them before the check.
+        let zero = Manifest::parse(
+            Path::new("/a"),
+            "[server]\nsync_workers = 0\n[[component]]\nname='a'\npath='a.wasm'\n",
+        )
+        .unwrap();
+        assert_eq!(zero.settings.sync_workers, 0);
     }
 }

@@ -88,9 +88,20 @@ pub struct RouteConflict {
     pub new: String,
 }
 
+/// One method of a path.
+#[derive(Debug)]
+struct Route<T> {
+    method: Method,
+    target: T,
+    template: Template,
+    /// Who declared it, for conflict errors.
+    owner: String,
+}
+
+/// Every method of one path shape.
 #[derive(Debug)]
 struct Entry<T> {
-    methods: Vec<(Method, T, Template, String)>,
+    routes: Vec<Route<T>>,
 }
 
 /// What a request's method and path selected.
@@ -148,9 +159,9 @@ impl<T> Router<T> {
                         matchit::InsertError::Conflict { with } => self
                             .entries
                             .iter()
-                            .flat_map(|e| e.methods.iter())
-                            .find(|(_, _, t, _)| &t.shape == with)
-                            .map(|(_, _, t, owner)| format!("{owner} ({})", t.raw))
+                            .flat_map(|entry| entry.routes.iter())
+                            .find(|route| &route.template.shape == with)
+                            .map(|route| format!("{} ({})", route.owner, route.template.raw))
                             .unwrap_or_else(|| with.clone()),
                         other => other.to_string(),
                     };
@@ -161,25 +172,26 @@ impl<T> Router<T> {
                         new: owner,
                     });
                 }
-                self.entries.push(Entry {
-                    methods: Vec::new(),
-                });
+                self.entries.push(Entry { routes: Vec::new() });
                 self.shapes.insert(template.shape.clone(), index);
                 index
             }
         };
         let entry = &mut self.entries[index];
-        if let Some((_, _, existing, existing_owner)) =
-            entry.methods.iter().find(|(m, ..)| *m == method)
-        {
+        if let Some(existing) = entry.routes.iter().find(|route| route.method == method) {
             return Err(RouteConflict {
                 method,
                 path: template.raw.clone(),
-                existing: format!("{existing_owner} ({})", existing.raw),
+                existing: format!("{} ({})", existing.owner, existing.template.raw),
                 new: owner,
             });
         }
-        entry.methods.push((method, target, template, owner));
+        entry.routes.push(Route {
+            method,
+            target,
+            template,
+            owner,
+        });
         Ok(())
     }
 
@@ -189,13 +201,17 @@ impl<T> Router<T> {
             return RouteMatch::NotFound;
         };
         let entry = &self.entries[*found.value];
-        let Some((_, target, template, _)) = entry.methods.iter().find(|(m, ..)| m == method)
-        else {
+        let Some(route) = entry.routes.iter().find(|route| route.method == method) else {
             return RouteMatch::MethodNotAllowed(
-                entry.methods.iter().map(|(m, ..)| m.clone()).collect(),
+                entry
+                    .routes
+                    .iter()
+                    .map(|route| route.method.clone())
+                    .collect(),
             );
         };
-        let params = template
+        let params = route
+            .template
             .params
             .iter()
             .zip(found.params.iter())
@@ -205,8 +221,8 @@ impl<T> Router<T> {
             })
             .collect();
         RouteMatch::Found {
-            target,
-            template,
+            target: &route.target,
+            template: &route.template,
             params,
         }
     }
@@ -215,7 +231,8 @@ impl<T> Router<T> {
     pub fn routes(&self) -> impl Iterator<Item = (&Method, &Template, &T)> {
         self.entries
             .iter()
-            .flat_map(|entry| entry.methods.iter().map(|(m, t, tpl, _)| (m, tpl, t)))
+            .flat_map(|entry| entry.routes.iter())
+            .map(|route| (&route.method, &route.template, &route.target))
     }
 }
 

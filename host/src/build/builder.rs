@@ -2,12 +2,11 @@
 //! component's name on every line of its output, after installing the guest toolchains the
 //! commands call (see `toolchains`).
 
-use crate::manifest::Manifest;
-use crate::toolchains::{Toolchain, Toolchains};
-use anyhow::{Context, Result, bail};
+use super::tagged::run_tagged;
+use super::toolchains::{Toolchains, used_by};
+use crate::config::Manifest;
+use anyhow::{Result, bail};
 use std::collections::BTreeSet;
-use std::process::Stdio;
-use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 
 /// Runs the build commands of every component that has one, in manifest order.
@@ -17,7 +16,7 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
     for component in &manifest.components {
         if let Some(command) = &component.build {
             needed.extend(component.toolchain);
-            needed.extend(Toolchain::used_by(command));
+            needed.extend(used_by(command));
             commands.push((component.name.as_str(), command.as_str()));
         }
     }
@@ -41,36 +40,4 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
         tracing::info!(component = %name, "built in {:.1?}", started.elapsed());
     }
     Ok(())
-}
-
-/// Runs `command` to completion, printing its output line by line as `[tag] line`.
-pub(crate) async fn run_tagged(tag: &str, command: &mut Command) -> Result<()> {
-    let program = command
-        .as_std()
-        .get_program()
-        .to_string_lossy()
-        .into_owned();
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot run `{program}`"))?;
-    let stdout = tokio::spawn(relay(tag.to_owned(), child.stdout.take()));
-    let stderr = tokio::spawn(relay(tag.to_owned(), child.stderr.take()));
-    let status = child.wait().await?;
-    let _ = tokio::join!(stdout, stderr);
-    if !status.success() {
-        bail!("`{program}` exited with {status}");
-    }
-    Ok(())
-}
-
-async fn relay(tag: String, stream: Option<impl AsyncRead + Unpin>) {
-    let Some(stream) = stream else { return };
-    let mut lines = BufReader::new(stream).lines();
-    while let Ok(Some(line)) = lines.next_line().await {
-        eprintln!("[{tag}] {line}");
-    }
 }

@@ -1,0 +1,127 @@
+//! The app snapshot: every loaded component, every operation they declare, the dependency
+//! graph and the route table. Immutable once built; requests hold an `Arc<App>` to the end, so
+//! a later reload never changes what an in-flight request runs on.
+
+mod declared;
+mod deps;
+mod params;
+mod router;
+
+pub use declared::Operation;
+pub use deps::{Graph, Plan, Step};
+pub use params::{RequestParts, detail, validate};
+pub use router::{RouteMatch, Router};
+
+use crate::config::Manifest;
+use crate::guest::{Component, Runtime};
+use anyhow::{Result, anyhow, bail};
+use declared::{check_provider, merge_params};
+use deps::DependencyUse;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// A loaded, checked, routable app.
+pub struct App {
+    /// The app's name.
+    pub name: String,
+    /// Components in manifest order.
+    pub components: Vec<Arc<Component>>,
+    /// Every operation of every component.
+    pub operations: Vec<Operation>,
+    /// Method + path → index into `operations`.
+    pub router: Router<usize>,
+    /// Every dependency provider, checked.
+    pub graph: Graph,
+}
+
+impl App {
+    /// Checks every declaration and builds the route table. Errors name the components involved.
+    pub fn build(manifest: &Manifest, components: Vec<Arc<Component>>) -> Result<Self> {
+        let mut providers = Vec::new();
+        for (index, component) in components.iter().enumerate() {
+            for declared in &component.info.providers {
+                providers.push(check_provider(declared, index, component).map_err(|err| {
+                    anyhow!(
+                        "component `{}`: provider `{}`: {err}",
+                        component.spec.name,
+                        declared.name
+                    )
+                })?);
+            }
+        }
+        let graph = Graph::new(providers, manifest.overrides.clone())?;
+        let mut operations = Vec::new();
+        let mut router = Router::default();
+        let mut ids: HashMap<String, usize> = HashMap::new();
+        for (index, component) in components.iter().enumerate() {
+            let name = &component.spec.name;
+            for declared in &component.info.operations {
+                let mut op = Operation::check(declared, index, component).map_err(|err| {
+                    anyhow!("component `{name}`: operation `{}`: {err}", declared.id)
+                })?;
+                let owner = format!("operation `{}` of component `{name}`", op.id);
+                let inherited = manifest
+                    .dependencies
+                    .iter()
+                    .chain(&component.spec.dependencies);
+                let mut uses: Vec<DependencyUse> =
+                    inherited.map(|name| DependencyUse::cached(name)).collect();
+                uses.append(&mut op.dependencies);
+                op.plan = graph.plan(&owner, &uses)?;
+                op.tears_down = op
+                    .plan
+                    .steps
+                    .iter()
+                    .any(|step| graph.providers[step.provider].has_teardown);
+                op.dependencies = uses;
+                op.params = merge_params(std::mem::take(&mut op.params), graph.params(&op.plan))
+                    .map_err(|err| anyhow!("{owner}: {err}"))?;
+                // A route conflict says more than a duplicate id: check it first.
+                router.insert(
+                    op.method.clone(),
+                    op.template.clone(),
+                    operations.len(),
+                    owner,
+                )?;
+                if let Some(other) = ids.insert(op.id.clone(), index) {
+                    let other = &components[other].spec.name;
+                    bail!(
+                        "operation id `{}` is declared by component `{other}` and by component `{name}`; \
+                         operation ids must be unique in an app",
+                        op.id
+                    );
+                }
+                operations.push(op);
+            }
+        }
+        Ok(Self {
+            name: manifest.name.clone(),
+            components,
+            operations,
+            router,
+            graph,
+        })
+    }
+
+    /// Loads every component of `manifest` and builds the app. `previous` maps component names
+    /// to what an earlier load gave, reused when unchanged.
+    pub async fn load(
+        runtime: &Runtime,
+        manifest: &Manifest,
+        previous: &HashMap<String, Arc<Component>>,
+    ) -> Result<Self> {
+        let mut components = Vec::with_capacity(manifest.components.len());
+        for spec in &manifest.components {
+            components.push(runtime.load(spec, previous.get(&spec.name)).await?);
+        }
+        Self::build(manifest, components)
+    }
+
+    /// The components by name: what the next reload compares against.
+    pub fn components_by_name(&self) -> HashMap<String, Arc<Component>> {
+        self.components
+            .iter()
+            .map(|component| (component.spec.name.clone(), component.clone()))
+            .collect()
+    }
+}

@@ -1,0 +1,8 @@
+//! What the user wrote: the app's manifest (`fastwasm.toml`) and the host settings, with the
+//! command line's flags over them. Nothing here knows about wasm or HTTP.
+
+mod manifest;
+mod settings;
+
+pub use manifest::{ComponentSpec, Grants, Isolation, MANIFEST_FILE, Manifest, Toolchain};
+pub use settings::{Allocator, SettingFlags, Settings, markdown_table};

@@ -1,0 +1,377 @@
+//! Host settings and the limits that protect the host. Each setting is declared once, in the
+//! `settings!` table below — its type, its default, its check and its documentation — and
+//! everything else derives from that line: the `[server]` key in `fastwasm.toml`, the flag of
+//! every command (which wins over the file), the flag's help, `fastwasm settings`, and the
+//! README's table (a test holds the README to it).
+
+use std::fmt::{self, Display};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A value a setting holds, read from text: a flag, or a `[server]` value.
+pub trait SettingValue: Sized {
+    /// Reads the value; `Err` says what was expected.
+    fn parse(text: &str) -> Result<Self, String>;
+}
+
+macro_rules! whole_numbers {
+    ($($ty:ty),*) => {$(
+        impl SettingValue for $ty {
+            fn parse(text: &str) -> Result<Self, String> {
+                text.parse()
+                    .map_err(|_| format!("expected a whole number, got `{text}`"))
+            }
+        }
+    )*};
+}
+whole_numbers!(usize, u64);
+
+impl SettingValue for Duration {
+    fn parse(text: &str) -> Result<Self, String> {
+        humantime::parse_duration(text)
+            .map_err(|_| format!("expected a duration such as `30s` or `500ms`, got `{text}`"))
+    }
+}
+
+impl SettingValue for SocketAddr {
+    fn parse(text: &str) -> Result<Self, String> {
+        text.parse()
+            .map_err(|_| format!("expected an address such as `127.0.0.1:8000`, got `{text}`"))
+    }
+}
+
+impl SettingValue for Option<PathBuf> {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok((!text.is_empty()).then(|| PathBuf::from(text)))
+    }
+}
+
+/// How instances get their memory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Allocator {
+    /// Pre-reserved slots: instantiation in microseconds.
+    Pooling,
+    /// Fresh mappings per instance.
+    OnDemand,
+}
+
+impl SettingValue for Allocator {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "pooling" => Ok(Allocator::Pooling),
+            "on-demand" => Ok(Allocator::OnDemand),
+            _ => Err(format!("expected `pooling` or `on-demand`, got `{text}`")),
+        }
+    }
+}
+
+/// A check a setting's value must pass, beyond being well-formed.
+type Check<T> = fn(&T) -> Result<(), String>;
+
+fn any<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+fn at_least_one<T: PartialOrd + From<u8>>(value: &T) -> Result<(), String> {
+    if *value < T::from(1) {
+        return Err("must be at least 1".into());
+    }
+    Ok(())
+}
+
+fn longer_than_zero(value: &Duration) -> Result<(), String> {
+    if value.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(())
+}
+
+fn stack_size(value: &usize) -> Result<(), String> {
+    match *value {
+        0 => Err("must be at least 1".into()),
+        size if size > 64 << 20 => Err("may be at most 64 MiB (67108864)".into()),
+        _ => Ok(()),
+    }
+}
+
+/// One setting, as documentation and the command line see it.
+#[derive(Debug)]
+pub struct Setting {
+    /// The `[server]` key; the flag is the same with dashes.
+    pub key: &'static str,
+    /// The default, as text (what the README and `--help` show).
+    pub default: &'static str,
+    /// The doc comment's lines.
+    doc: &'static [&'static str],
+    /// Parses and checks a value given as text.
+    accept: fn(&str) -> Result<(), String>,
+}
+
+impl Setting {
+    /// The flag, e.g. `--sync-workers`.
+    pub fn flag(&self) -> String {
+        format!("--{}", self.key.replace('_', "-"))
+    }
+
+    /// The documentation as one paragraph.
+    pub fn doc(&self) -> String {
+        self.doc
+            .iter()
+            .map(|line| line.trim())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+macro_rules! settings {
+    ($(
+        $(#[doc = $doc:literal])+
+        $name:ident: $ty:ty = $default:literal, $check:expr;
+    )*) => {
+        /// Every setting of a running app.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Settings {
+            $( $(#[doc = $doc])+ pub $name: $ty, )*
+        }
+
+        /// Every setting, in declaration order.
+        pub const TABLE: &[Setting] = &[$(
+            Setting {
+                key: stringify!($name),
+                default: $default,
+                doc: &[$($doc),+],
+                accept: |text| {
+                    let value = <$ty as SettingValue>::parse(text)?;
+                    let check: Check<$ty> = $check;
+                    check(&value)
+                },
+            },
+        )*];
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self {$(
+                    $name: <$ty as SettingValue>::parse($default)
+                        .expect(concat!("the default of `", stringify!($name), "` parses")),
+                )*}
+            }
+        }
+
+        impl Settings {
+            /// Sets `key` from text; `Err` says what is wrong with it.
+            pub fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+                match key {
+                    $( stringify!($name) => self.$name = <$ty as SettingValue>::parse(text)?, )*
+                    _ => return Err(format!("unknown setting `{key}`")),
+                }
+                Ok(())
+            }
+
+            /// Checks every value, naming the first key that fails.
+            pub fn validate(&self) -> Result<(), String> {
+                $(
+                    let check: Check<$ty> = $check;
+                    check(&self.$name).map_err(|err| format!("`{}` {err}", stringify!($name)))?;
+                )*
+                Ok(())
+            }
+        }
+    };
+}
+
+settings! {
+    /// Where to listen.
+    listen: SocketAddr = "127.0.0.1:8000", any;
+    /// Threads that run sync (`fn`/`def`) operations at once, as FastAPI's thread pool.
+    sync_workers: usize = "40", at_least_one;
+    /// Sync requests that may wait for a free worker; past that, 503.
+    sync_queue: usize = "256", any;
+    /// Wall-clock limit for a request's guest work, queueing included; past it, 504 (the guest
+    /// is interrupted and its instance discarded).
+    request_timeout: Duration = "30s", longer_than_zero;
+    /// Largest request body; past it, 413.
+    max_body_bytes: u64 = "1048576", at_least_one;
+    /// Linear memory one instance may grow to; past it the guest traps: 500.
+    max_memory_bytes: u64 = "134217728", at_least_one;
+    /// Wasm stack one call may use; deeper recursion traps: 500.
+    max_wasm_stack_bytes: usize = "1048576", stack_size;
+    /// Instances alive at once, every component and kind together (shared, pooled, per
+    /// request, providers); past it, 503.
+    max_instances: usize = "1000", at_least_one;
+    /// Open connections; further ones wait in the listen backlog.
+    max_connections: usize = "1024", at_least_one;
+    /// Requests served at once; past it, 503.
+    max_in_flight: usize = "1024", at_least_one;
+    /// Time a client has to send its request headers; past it the connection is closed.
+    header_read_timeout: Duration = "10s", longer_than_zero;
+    /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the remaining
+    /// connections are closed.
+    shutdown_grace: Duration = "30s", any;
+    /// The instance allocator: `pooling` (instantiation in microseconds, reserved address
+    /// space) or `on-demand`.
+    allocator: Allocator = "pooling", any;
+    /// Requests one shared instance serves at once; more start another instance.
+    instance_concurrency: usize = "128", at_least_one;
+    /// Requests an instance serves before a fresh one replaces it (bounds what a leak in guest
+    /// code can grow to).
+    instance_max_requests: u64 = "10000", at_least_one;
+    /// An instance without requests for this long ends.
+    instance_idle_timeout: Duration = "60s", longer_than_zero;
+    /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
+    /// unset).
+    cache_dir: Option<PathBuf> = "", any;
+}
+
+impl Settings {
+    /// The compile cache folder.
+    pub fn cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.cache_dir {
+            return dir.clone();
+        }
+        let base = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+            .unwrap_or_else(std::env::temp_dir);
+        base.join("fastwasm")
+    }
+}
+
+/// The settings given on the command line, as `(key, text)`, in the order clap reports them.
+/// They are applied over the manifest's `[server]` table, before anything is checked.
+#[derive(Debug, Clone, Default)]
+pub struct SettingFlags(pub Vec<(&'static str, String)>);
+
+impl SettingFlags {
+    /// Sets each flag's value on `settings`.
+    pub fn apply(&self, settings: &mut Settings) -> Result<(), String> {
+        for (key, text) in &self.0 {
+            settings
+                .set(key, text)
+                .map_err(|err| format!("--{}: {err}", key.replace('_', "-")))?;
+        }
+        Ok(())
+    }
+}
+
+impl clap::FromArgMatches for SettingFlags {
+    fn from_arg_matches(matches: &clap::ArgMatches) -> Result<Self, clap::Error> {
+        Ok(Self(
+            TABLE
+                .iter()
+                .filter_map(|setting| {
+                    let text = matches.get_one::<String>(setting.key)?;
+                    Some((setting.key, text.clone()))
+                })
+                .collect(),
+        ))
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+        *self = Self::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl clap::Args for SettingFlags {
+    fn augment_args(command: clap::Command) -> clap::Command {
+        TABLE.iter().fold(command, |command, setting| {
+            let accept = setting.accept;
+            command.arg(
+                clap::Arg::new(setting.key)
+                    .long(setting.flag()[2..].to_owned())
+                    .value_name("VALUE")
+                    .help(format!("{} [default: {}]", setting.doc(), shown(setting)))
+                    .value_parser(move |text: &str| accept(text).map(|()| text.to_owned())),
+            )
+        })
+    }
+
+    fn augment_args_for_update(command: clap::Command) -> clap::Command {
+        Self::augment_args(command)
+    }
+}
+
+/// The default as people read it: an empty default names what it stands for.
+fn shown(setting: &Setting) -> &'static str {
+    match (setting.key, setting.default) {
+        ("cache_dir", "") => "$XDG_CACHE_HOME/fastwasm",
+        (_, default) => default,
+    }
+}
+
+/// The settings table in Markdown, as the README carries it and `fastwasm settings` prints it.
+pub fn markdown_table() -> String {
+    let mut table = String::from("| `[server]` key / flag | Default | Meaning |\n|---|---|---|\n");
+    for setting in TABLE {
+        table.push_str(&format!(
+            "| `{}` / `{}` | `{}` | {} |\n",
+            setting.key,
+            setting.flag(),
+            shown(setting),
+            setting.doc()
+        ));
+    }
+    table
+}
+
+impl Display for Allocator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Allocator::Pooling => "pooling",
+            Allocator::OnDemand => "on-demand",
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_parse_and_pass_their_checks() {
+        let settings = Settings::default();
+        settings.validate().unwrap();
+        assert_eq!(settings.sync_workers, 40);
+        assert_eq!(settings.request_timeout, Duration::from_secs(30));
+        assert_eq!(settings.cache_dir, None);
+        for setting in TABLE {
+            (setting.accept)(setting.default).unwrap();
+        }
+    }
+
+    #[test]
+    fn values_are_read_and_checked_by_key() {
+        let mut settings = Settings::default();
+        settings.set("request_timeout", "500ms").unwrap();
+        assert_eq!(settings.request_timeout, Duration::from_millis(500));
+        assert_eq!(
+            settings.set("sync_workers", "many").unwrap_err(),
+            "expected a whole number, got `many`"
+        );
+        assert_eq!(
+            settings.set("sync_wrokers", "3").unwrap_err(),
+            "unknown setting `sync_wrokers`"
+        );
+        settings.set("sync_workers", "0").unwrap();
+        assert_eq!(
+            settings.validate().unwrap_err(),
+            "`sync_workers` must be at least 1"
+        );
+        settings.sync_workers = 1;
+        settings.set("max_wasm_stack_bytes", "134217728").unwrap();
+        assert!(settings.validate().unwrap_err().contains("at most 64 MiB"));
+    }
+
+    #[test]
+    fn the_readme_carries_the_settings_table() {
+        let readme =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's settings table is out of date; replace it with the output of \
+             `cargo run -p fastwasm -- settings`:\n{table}"
+        );
+    }
+}

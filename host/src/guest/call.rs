@@ -1,0 +1,228 @@
+//! The one way to call a guest. A [`Call`] names an export and its arguments; [`invoke_sync`]
+//! runs it on a store the caller holds (on the blocking pool), [`invoke_async`] inside a store's
+//! event loop, many at once — the one place where sync and async calls differ. [`within`] holds
+//! guest work to the request's [`Deadline`], and [`classify`] turns what went wrong into a
+//! [`CallError`] the HTTP layer answers with 503, 504 or 500.
+
+use super::bindings::types;
+use super::capabilities::GuestState;
+use super::exports::Bound;
+use std::future::Future;
+use std::time::Duration;
+use tokio::time::Instant;
+use wasmtime::component::Accessor;
+use wasmtime::{PoolConcurrencyLimitError, Store, Trap, format_err};
+
+/// The instant a request's guest work must be done by.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadline(Instant);
+
+impl Deadline {
+    /// The deadline `timeout` from now.
+    pub fn after(timeout: Duration) -> Self {
+        Self(Instant::now() + timeout)
+    }
+
+    /// The deadline as a tokio instant.
+    pub fn instant(self) -> Instant {
+        self.0
+    }
+
+    /// Whether the deadline has passed.
+    pub fn passed(self) -> bool {
+        Instant::now() >= self.0
+    }
+}
+
+/// What a handler answered: a response, or an `http-error` it raised (FastAPI's
+/// `HTTPException`).
+#[derive(Debug)]
+pub enum Answer {
+    /// The response to send.
+    Response(types::Response),
+    /// An error that becomes `{"detail": …}` with its status and headers.
+    Raised(types::HttpError),
+}
+
+impl From<Result<types::Response, types::HttpError>> for Answer {
+    fn from(result: Result<types::Response, types::HttpError>) -> Self {
+        match result {
+            Ok(response) => Answer::Response(response),
+            Err(error) => Answer::Raised(error),
+        }
+    }
+}
+
+/// Why a guest gave no answer.
+#[derive(Debug)]
+pub enum CallError {
+    /// No capacity: the sync pool and its queue are full, the instance budget is spent, or the
+    /// wait for either outlasted the deadline. 503.
+    Overloaded,
+    /// The request's deadline passed while the guest ran. 504.
+    Timeout,
+    /// The guest trapped, panicked, hit a limit or misbehaved. 500; holds the cause for the log.
+    Guest(wasmtime::Error),
+}
+
+impl CallError {
+    /// The same failure for another call it affected (the cause itself cannot be cloned).
+    pub fn duplicate(&self) -> CallError {
+        match self {
+            CallError::Overloaded => CallError::Overloaded,
+            CallError::Timeout => CallError::Timeout,
+            CallError::Guest(err) => CallError::Guest(format_err!("{}", err.root_cause())),
+        }
+    }
+}
+
+/// One call of a guest export.
+#[derive(Debug)]
+pub enum Call {
+    /// `metadata.describe`.
+    Describe,
+    /// `handler.handle` / `async-handler.handle`.
+    Handle {
+        /// The validated request.
+        request: types::Request,
+        /// The resolved dependencies.
+        deps: Vec<types::Dependency>,
+    },
+    /// `provider.provide` / `async-provider.provide`.
+    Provide {
+        /// The dependency to compute.
+        name: String,
+        /// The validated request.
+        request: types::Request,
+        /// The values it depends on.
+        deps: Vec<types::Dependency>,
+    },
+    /// `provider.teardown` / `async-provider.teardown`.
+    Teardown {
+        /// The dependency to clean up after.
+        name: String,
+        /// The value it provided.
+        value: String,
+    },
+}
+
+/// What a call returned.
+#[derive(Debug)]
+pub enum Reply {
+    /// What `describe` declared.
+    Described(types::AppInfo),
+    /// A handler's answer.
+    Answered(Answer),
+    /// A provider's value as JSON text, or the error that ends the request.
+    Provided(Result<String, types::HttpError>),
+    /// A teardown finished.
+    TornDown,
+}
+
+impl Reply {
+    /// The handler's answer; any other reply is the host asking the wrong question.
+    pub fn into_answer(self) -> wasmtime::Result<Answer> {
+        match self {
+            Reply::Answered(answer) => Ok(answer),
+            other => Err(format_err!("expected a handler's answer, got {other:?}")),
+        }
+    }
+}
+
+/// Runs `call` on `store`, on the current thread, to its end: the caller is on the blocking
+/// pool (or loading a component), never on a runtime worker serving other requests.
+pub async fn invoke_sync(
+    store: &mut Store<GuestState>,
+    bound: &Bound,
+    call: Call,
+) -> wasmtime::Result<Reply> {
+    Ok(match call {
+        Call::Describe => Reply::Described(bound.metadata.call_describe(&mut *store).await?),
+        Call::Handle { request, deps } => Reply::Answered(
+            bound
+                .handler()?
+                .call_handle(&mut *store, &request, &deps)
+                .await?
+                .into(),
+        ),
+        Call::Provide {
+            name,
+            request,
+            deps,
+        } => Reply::Provided(
+            bound
+                .provider()?
+                .call_provide(&mut *store, &name, &request, &deps)
+                .await?,
+        ),
+        Call::Teardown { name, value } => {
+            bound
+                .provider()?
+                .call_teardown(&mut *store, &name, &value)
+                .await?;
+            Reply::TornDown
+        }
+    })
+}
+
+/// Runs `call` inside the event loop of the store `accessor` belongs to: other calls on the
+/// same instance progress while it waits.
+pub async fn invoke_async(
+    accessor: &Accessor<GuestState>,
+    bound: &Bound,
+    call: Call,
+) -> wasmtime::Result<Reply> {
+    Ok(match call {
+        Call::Describe => return Err(format_err!("`describe` is not an async export")),
+        Call::Handle { request, deps } => Reply::Answered(
+            bound
+                .async_handler()?
+                .call_handle(accessor, request, deps)
+                .await?
+                .into(),
+        ),
+        Call::Provide {
+            name,
+            request,
+            deps,
+        } => Reply::Provided(
+            bound
+                .async_provider()?
+                .call_provide(accessor, name, request, deps)
+                .await?,
+        ),
+        Call::Teardown { name, value } => {
+            bound
+                .async_provider()?
+                .call_teardown(accessor, name, value)
+                .await?;
+            Reply::TornDown
+        }
+    })
+}
+
+/// Runs guest work until `deadline`: the deadline passing is a timeout, anything else that
+/// fails is classified.
+pub async fn within<T>(
+    deadline: Deadline,
+    work: impl Future<Output = wasmtime::Result<T>>,
+) -> Result<T, CallError> {
+    match tokio::time::timeout_at(deadline.instant(), work).await {
+        Ok(result) => result.map_err(|err| classify(err, deadline)),
+        Err(_) => Err(CallError::Timeout),
+    }
+}
+
+/// A guest error as a call error: the epoch interrupt at the deadline is a timeout, wasmtime's
+/// instance pool running out is overload, anything else is the guest's failure.
+pub fn classify(err: wasmtime::Error, deadline: Deadline) -> CallError {
+    if err.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
+        return CallError::Overloaded;
+    }
+    let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
+    if interrupted && deadline.passed() {
+        CallError::Timeout
+    } else {
+        CallError::Guest(err)
+    }
+}

@@ -1,0 +1,280 @@
+//! Instances: a store with the component's grants and limits, an instance of the component in
+//! it, and its exports bound. [`Prepared`] is what starting one needs; [`run`] takes a batch of
+//! calls to the blocking pool (sync) or into the instance's event loop (async), under the
+//! request's deadline, and is the path every fresh-instance call takes: handlers with
+//! `isolation = "request"`, providers and their teardowns, pooled sync handlers and `describe`.
+
+use super::budget::{Budget, Permit};
+use super::call::{Call, CallError, Deadline, Reply, classify, invoke_async, invoke_sync, within};
+use super::capabilities::{GuestState, GuestTag};
+use super::exports::{Bound, Exports, Kind};
+use super::pool::{BlockingPool, Priority};
+use crate::config::{ComponentSpec, Settings};
+use std::sync::Arc;
+use tokio::time::Instant;
+use wasmtime::component::InstancePre;
+use wasmtime::{Engine, Store, Trap, UpdateDeadline};
+
+/// A component compiled and linked, with what every store of it gets.
+pub struct Prepared {
+    engine: Engine,
+    pub(super) settings: Settings,
+    pub(super) spec: ComponentSpec,
+    pre: InstancePre<GuestState>,
+    pub(super) exports: Exports,
+    pub(super) budget: Arc<Budget>,
+}
+
+impl Prepared {
+    /// What instances of `pre` need to start.
+    pub fn new(
+        engine: Engine,
+        settings: Settings,
+        spec: ComponentSpec,
+        pre: InstancePre<GuestState>,
+        exports: Exports,
+        budget: Arc<Budget>,
+    ) -> Self {
+        Self {
+            engine,
+            settings,
+            spec,
+            pre,
+            exports,
+            budget,
+        }
+    }
+
+    /// A new instance tagged `operation` in the log, whose wasm must stop by `deadline`. Holds
+    /// a permit of the instance budget while it lives: `Overloaded` when none is left.
+    pub async fn instantiate(
+        &self,
+        operation: &str,
+        deadline: Deadline,
+    ) -> Result<Instance, CallError> {
+        let permit = self.budget.acquire().ok_or(CallError::Overloaded)?;
+        self.start(operation, deadline, Some(permit)).await
+    }
+
+    /// A new instance outside the budget, for `describe` while the component loads (the
+    /// engine's pool keeps room for these).
+    pub async fn instantiate_for_load(&self, deadline: Deadline) -> Result<Instance, CallError> {
+        self.start("describe", deadline, None).await
+    }
+
+    async fn start(
+        &self,
+        operation: &str,
+        deadline: Deadline,
+        permit: Option<Permit>,
+    ) -> Result<Instance, CallError> {
+        let started = async {
+            let mut store = self.new_store(operation, deadline)?;
+            let instance = self.pre.instantiate_async(&mut store).await?;
+            let bound = self.exports.bind(&mut store, &instance)?;
+            Ok(Instance {
+                store,
+                bound,
+                _permit: permit,
+            })
+        };
+        within(deadline, started).await
+    }
+
+    /// A store with the component's grants and memory cap, and an epoch callback that traps
+    /// once the store's deadline passes and otherwise yields, so that a CPU-bound async guest
+    /// cannot starve the others on its instance or runtime thread.
+    fn new_store(
+        &self,
+        operation: &str,
+        deadline: Deadline,
+    ) -> wasmtime::Result<Store<GuestState>> {
+        let tag = GuestTag::new(&self.spec.name, operation);
+        let state = GuestState::new(
+            tag,
+            &self.spec.grants,
+            self.settings.max_memory_bytes,
+            deadline.instant(),
+        )?;
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        store.set_epoch_deadline(1);
+        store.epoch_deadline_callback(|store| {
+            if Instant::now() >= store.data().deadline {
+                Err(Trap::Interrupt.into())
+            } else {
+                Ok(UpdateDeadline::Yield(1))
+            }
+        });
+        Ok(store)
+    }
+}
+
+/// A running instance and its store.
+pub struct Instance {
+    pub(super) store: Store<GuestState>,
+    pub(super) bound: Bound,
+    _permit: Option<Permit>,
+}
+
+impl Instance {
+    /// Tags the instance's log lines with `operation` and moves its trap deadline.
+    pub fn retag(&mut self, operation: &str, deadline: Deadline) {
+        let state = self.store.data_mut();
+        state.deadline = deadline.instant();
+        state.tag().set_operation(operation);
+    }
+
+    /// Calls one after another, on this thread; stops at the first failure, after which the
+    /// instance is not used again.
+    async fn call_sync(&mut self, calls: Vec<Call>) -> Vec<wasmtime::Result<Reply>> {
+        let mut results = Vec::with_capacity(calls.len());
+        for call in calls {
+            let result = invoke_sync(&mut self.store, &self.bound, call).await;
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        results
+    }
+
+    /// Calls side by side in the instance's event loop.
+    async fn call_async(
+        &mut self,
+        calls: Vec<Call>,
+    ) -> wasmtime::Result<Vec<wasmtime::Result<Reply>>> {
+        let bound = &self.bound;
+        self.store
+            .run_concurrent(async |accessor| {
+                let calls = calls
+                    .into_iter()
+                    .map(|call| invoke_async(accessor, bound, call));
+                futures::future::join_all(calls).await
+            })
+            .await
+    }
+}
+
+/// Runs `calls` of one `kind` on the instance in `slot`, starting one when it is empty, under
+/// `deadline`: sync calls one after another on a blocking-pool thread (admitted first, so a
+/// full pool leaves `slot` as it was), async ones side by side in the instance's event loop on
+/// this task. Every call gets an outcome, in order. The instance goes back into `slot` only if
+/// every call returned: one that failed or timed out is never used again.
+#[allow(clippy::too_many_arguments)]
+pub async fn run(
+    kind: Kind,
+    prepared: &Arc<Prepared>,
+    slot: &mut Option<Instance>,
+    operation: &str,
+    calls: Vec<Call>,
+    deadline: Deadline,
+    pool: &BlockingPool,
+    priority: Priority,
+) -> Vec<Result<Reply, CallError>> {
+    let count = calls.len();
+    let fail_all = |error: CallError| (0..count).map(|_| Err(error.duplicate())).collect();
+    match kind {
+        Kind::Sync => {
+            let pass = match pool.admit(deadline, priority).await {
+                Ok(pass) => pass,
+                Err(error) => return fail_all(error),
+            };
+            let (prepared, operation, instance) =
+                (prepared.clone(), operation.to_owned(), slot.take());
+            let ran = pass
+                .run(move || async move {
+                    let mut instance = match instance {
+                        Some(mut instance) => {
+                            instance.retag(&operation, deadline);
+                            instance
+                        }
+                        None => prepared.instantiate(&operation, deadline).await?,
+                    };
+                    let results =
+                        tokio::time::timeout_at(deadline.instant(), instance.call_sync(calls))
+                            .await
+                            .map_err(|_| CallError::Timeout)?;
+                    Ok::<_, CallError>((instance, results))
+                })
+                .await
+                .and_then(|ran| ran);
+            match ran {
+                Ok((instance, results)) => settle(slot, instance, results, count, deadline),
+                Err(error) => fail_all(error),
+            }
+        }
+        Kind::Async => {
+            let mut instance = match slot.take() {
+                Some(mut instance) => {
+                    instance.retag(operation, deadline);
+                    instance
+                }
+                None => match prepared.instantiate(operation, deadline).await {
+                    Ok(instance) => instance,
+                    Err(error) => return fail_all(error),
+                },
+            };
+            match within(deadline, instance.call_async(calls)).await {
+                Ok(results) => settle(slot, instance, results, count, deadline),
+                Err(error) => fail_all(error),
+            }
+        }
+    }
+}
+
+/// [`run`] for a single call.
+#[allow(clippy::too_many_arguments)]
+pub async fn run_one(
+    kind: Kind,
+    prepared: &Arc<Prepared>,
+    slot: &mut Option<Instance>,
+    operation: &str,
+    call: Call,
+    deadline: Deadline,
+    pool: &BlockingPool,
+    priority: Priority,
+) -> Result<Reply, CallError> {
+    run(
+        kind,
+        prepared,
+        slot,
+        operation,
+        vec![call],
+        deadline,
+        pool,
+        priority,
+    )
+    .await
+    .pop()
+    .unwrap_or(Err(CallError::Overloaded))
+}
+
+/// Classifies each result; keeps the instance in `slot` when all `count` calls returned.
+fn settle(
+    slot: &mut Option<Instance>,
+    instance: Instance,
+    results: Vec<wasmtime::Result<Reply>>,
+    count: usize,
+    deadline: Deadline,
+) -> Vec<Result<Reply, CallError>> {
+    let mut outcomes: Vec<Result<Reply, CallError>> = results
+        .into_iter()
+        .map(|result| result.map_err(|err| classify(err, deadline)))
+        .collect();
+    let healthy = outcomes.len() == count && outcomes.iter().all(Result::is_ok);
+    if healthy {
+        *slot = Some(instance);
+    } else {
+        // The calls after a failure never ran; they fail with it.
+        let cause = outcomes
+            .iter()
+            .find_map(|outcome| outcome.as_ref().err().map(CallError::duplicate))
+            .unwrap_or(CallError::Overloaded);
+        while outcomes.len() < count {
+            outcomes.push(Err(cause.duplicate()));
+        }
+    }
+    outcomes
+}

@@ -1,0 +1,176 @@
+//! The guest runtime: what every component of a running host shares — the engine, the linker
+//! with the guest's capabilities, the compile cache, the instance budget and the blocking pool
+//! — and loading: read a component, compile it (or take it from the cache), link it, and ask it
+//! to `describe` itself.
+
+use super::bindings::types;
+use super::budget::Budget;
+use super::cache::{self, CompileCache, Origin};
+use super::call::{Call, CallError, Deadline, Reply};
+use super::capabilities::{self, GuestState};
+use super::component::Component;
+use super::engine;
+use super::exports::{Exports, Kind};
+use super::instance::{self, Prepared};
+use super::pool::{BlockingPool, Priority};
+use crate::config::{ComponentSpec, Settings};
+use anyhow::{Context, Result, anyhow, bail};
+use std::sync::Arc;
+use std::time::Instant;
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+/// The engine, linker, cache, budget and pool of a host.
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    cache: CompileCache,
+    settings: Settings,
+    budget: Arc<Budget>,
+    pool: BlockingPool,
+}
+
+impl Runtime {
+    /// A runtime under `settings` (checked); starts the engine's epoch ticker.
+    pub fn new(settings: Settings) -> Result<Self> {
+        let engine = engine::build(&settings)?;
+        let linker = capabilities::linker(&engine)?;
+        Ok(Self {
+            cache: CompileCache::new(settings.cache_dir(), &engine),
+            budget: Budget::new(settings.max_instances),
+            pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
+            engine,
+            linker,
+            settings,
+        })
+    }
+
+    /// The settings the runtime was built with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The blocking pool sync exports run on.
+    pub fn pool(&self) -> &BlockingPool {
+        &self.pool
+    }
+
+    /// Loads the component `spec` names. When `previous` was loaded from the same bytes and
+    /// the same manifest entry, it is returned as is: no compile, no describe, warm instances
+    /// kept.
+    pub async fn load(
+        &self,
+        spec: &ComponentSpec,
+        previous: Option<&Arc<Component>>,
+    ) -> Result<Arc<Component>> {
+        let context = || format!("component `{}` ({})", spec.name, spec.wasm.display());
+        let bytes = tokio::fs::read(&spec.wasm)
+            .await
+            .map_err(|err| {
+                anyhow!(
+                    "cannot read the component file: {err}; has it been built (`fastwasm build`)?"
+                )
+            })
+            .with_context(context)?;
+        let digest = cache::digest(&bytes);
+        if let Some(previous) = previous.filter(|p| p.digest == digest && p.spec == *spec) {
+            return Ok(previous.clone());
+        }
+        self.compile_and_describe(spec, bytes, digest)
+            .await
+            .map(Arc::new)
+            .with_context(context)
+    }
+
+    async fn compile_and_describe(
+        &self,
+        spec: &ComponentSpec,
+        bytes: Vec<u8>,
+        digest: String,
+    ) -> Result<Component> {
+        check_header(&bytes)?;
+        let started = Instant::now();
+        let (engine, cache, key) = (self.engine.clone(), self.cache.clone(), digest.clone());
+        // Compiling is seconds of CPU for a large component: keep it off the async workers.
+        let (component, origin) =
+            tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &key))
+                .await?
+                .context("not a valid WebAssembly component")?;
+        let version = &digest[..12];
+        match origin {
+            Origin::Compiled => tracing::info!(
+                component = %spec.name, %version,
+                "compiled in {:.2?} and cached", started.elapsed()
+            ),
+            Origin::Cached => tracing::info!(
+                component = %spec.name, %version,
+                "loaded from the compile cache in {:.2?}", started.elapsed()
+            ),
+        }
+        let pre = self
+            .linker
+            .instantiate_pre(&component)
+            .map_err(anyhow::Error::from)
+            .context("the component imports something fastwasm does not provide")?;
+        let exports = Exports::new(&pre)?;
+        let prepared = Arc::new(Prepared::new(
+            self.engine.clone(),
+            self.settings.clone(),
+            spec.clone(),
+            pre,
+            exports,
+            self.budget.clone(),
+        ));
+        let info = self.describe(&prepared).await?;
+        Ok(Component::new(spec.clone(), digest, info, prepared))
+    }
+
+    /// Asks a fresh instance what the component declares, on the blocking pool.
+    async fn describe(&self, prepared: &Arc<Prepared>) -> Result<types::AppInfo> {
+        let deadline = Deadline::after(self.settings.request_timeout);
+        let failed = |error: CallError| match error {
+            CallError::Timeout => anyhow!(
+                "`describe` did not return within {:?}",
+                self.settings.request_timeout
+            ),
+            CallError::Overloaded => anyhow!("`describe` found no free instance or worker"),
+            CallError::Guest(err) => anyhow::Error::from(err).context("`describe` failed"),
+        };
+        let mut slot = Some(
+            prepared
+                .instantiate_for_load(deadline)
+                .await
+                .map_err(failed)?,
+        );
+        let reply = instance::run_one(
+            Kind::Sync,
+            prepared,
+            &mut slot,
+            "describe",
+            Call::Describe,
+            deadline,
+            &self.pool,
+            Priority::Always,
+        )
+        .await;
+        match reply.map_err(failed)? {
+            Reply::Described(info) => Ok(info),
+            other => bail!("`describe` answered {other:?}"),
+        }
+    }
+}
+
+/// A clear word for the usual mistakes: a core module, or not wasm at all.
+fn check_header(bytes: &[u8]) -> Result<()> {
+    const MAGIC: &[u8] = b"\0asm";
+    if bytes.len() < 8 || &bytes[..4] != MAGIC {
+        bail!("the file is not WebAssembly (no `\\0asm` header)");
+    }
+    if bytes[4..8] == [1, 0, 0, 0] {
+        bail!(
+            "the file is a core wasm module, not a component; build for `wasm32-wasip2` \
+             (or wrap it with `wasm-tools component new`)"
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! One request, accept to response: [`Server`] accepts connections under the HTTP limits and
+//! holds the app snapshot; `pipeline` routes a request, validates it, resolves its dependencies
+//! (`scope`), calls the operation and renders the answer (`respond`).
+
+mod pipeline;
+mod respond;
+mod scope;
+mod server;
+
+pub use server::Server;

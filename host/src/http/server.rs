@@ -1,0 +1,143 @@
+//! The HTTP server: the hyper accept loop (HTTP/1.1 and h2c), the connection and in-flight
+//! limits, the access log, the app snapshot requests are served from, and a graceful shutdown
+//! that drains in-flight requests.
+
+use super::pipeline::{self, Served};
+use super::respond::{self, HttpResponse};
+use crate::app::App;
+use crate::config::Settings;
+use crate::guest::Runtime;
+use anyhow::{Context, Result};
+use arc_swap::ArcSwap;
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper::{Request, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::GracefulShutdown;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+/// Everything a request needs: the current app snapshot, the guest runtime, the limits.
+pub struct Server {
+    app: ArcSwap<App>,
+    runtime: Arc<Runtime>,
+    settings: Settings,
+    in_flight: Arc<Semaphore>,
+}
+
+impl Server {
+    /// A server for `app`, ready to `serve`.
+    pub fn new(app: App, runtime: Arc<Runtime>) -> Arc<Self> {
+        let settings = runtime.settings().clone();
+        Arc::new(Self {
+            app: ArcSwap::from_pointee(app),
+            runtime,
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+            settings,
+        })
+    }
+
+    /// The app snapshot new requests are routed with.
+    pub fn app(&self) -> Arc<App> {
+        self.app.load_full()
+    }
+
+    /// Routes new requests to `app`; requests in flight finish on the snapshot they hold.
+    pub fn swap(&self, app: App) {
+        self.app.store(Arc::new(app));
+    }
+
+    /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
+    /// for up to `shutdown_grace`.
+    pub async fn serve(
+        self: Arc<Self>,
+        listener: TcpListener,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<()> {
+        let mut builder = auto::Builder::new(TokioExecutor::new());
+        builder
+            .http1()
+            .timer(TokioTimer::new())
+            .header_read_timeout(self.settings.header_read_timeout)
+            .keep_alive(true);
+        builder.http2().timer(TokioTimer::new());
+        let graceful = GracefulShutdown::new();
+        let connections = Arc::new(Semaphore::new(self.settings.max_connections));
+        tokio::pin!(shutdown);
+        loop {
+            let permit = tokio::select! {
+                permit = connections.clone().acquire_owned() => permit.context("connection limit closed")?,
+                () = &mut shutdown => break,
+            };
+            let (stream, peer) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(accepted) => accepted,
+                    Err(err) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!("accept failed: {err}");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                () = &mut shutdown => break,
+            };
+            // Responses are written whole; Nagle would only delay them.
+            let _ = stream.set_nodelay(true);
+            let server = self.clone();
+            let service = service_fn(move |req| server.clone().handle(req, peer));
+            let connection = builder
+                .serve_connection(TokioIo::new(stream), service)
+                .into_owned();
+            let connection = graceful.watch(connection);
+            tokio::spawn(async move {
+                if let Err(err) = connection.await {
+                    tracing::debug!(%peer, "connection ended: {err}");
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        tracing::info!(
+            "shutting down: waiting up to {:?} for in-flight requests",
+            self.settings.shutdown_grace
+        );
+        tokio::select! {
+            () = graceful.shutdown() => tracing::info!("all connections drained"),
+            () = tokio::time::sleep(self.settings.shutdown_grace) => {
+                tracing::warn!("shutdown grace period over; closing the remaining connections")
+            }
+        }
+        Ok(())
+    }
+
+    async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        peer: SocketAddr,
+    ) -> Result<HttpResponse, Infallible> {
+        let started = Instant::now();
+        let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+        let mut served = Served::default();
+        let response = match self.in_flight.try_acquire() {
+            // The request keeps this snapshot to the end, whatever is swapped in meanwhile.
+            Ok(_in_flight) => pipeline::respond(self.app(), &self.runtime, req, &mut served).await,
+            Err(_) => respond::status(StatusCode::SERVICE_UNAVAILABLE),
+        };
+        tracing::info!(
+            target: "access",
+            %peer,
+            operation = %served.operation.as_deref().unwrap_or("-"),
+            component = %served.component.as_deref().unwrap_or("-"),
+            "{method} {path} {} {:.2?}",
+            response.status().as_u16(),
+            started.elapsed(),
+        );
+        Ok(response)
+    }
+}
