@@ -30,7 +30,7 @@ VENV=target/bench-venv
 if [ ! -x "$VENV/bin/uvicorn" ]; then
   echo "installing FastAPI and uvicorn into $VENV..." >&2
   python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check "fastapi==0.165.0" "uvicorn[standard]==0.54.0"
+  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/fastapi-requirements.txt
 fi
 # The app imports `fastwasm`; under uvicorn that name is FastAPI.
 mkdir -p "$WORK/shim/fastwasm"

@@ -1,6 +1,6 @@
 //! The `fastwasm` command line: `serve`, `dev`, `build`, `routes`, `check`, `settings`.
 
-use crate::app::App;
+use crate::app::{App, Protocol};
 use crate::build;
 use crate::config::{Manifest, SettingFlags, markdown_table};
 use crate::guest::{Kind, Runtime};
@@ -273,7 +273,10 @@ pub fn route_table(app: &App) -> String {
             method.to_string(),
             template.raw.clone(),
             op.id.clone(),
-            op.kind.as_str().to_owned(),
+            match op.protocol {
+                Protocol::WebSocket => "websocket".to_owned(),
+                Protocol::Http => op.kind.as_str().to_owned(),
+            },
             app.components[op.component].spec.name.clone(),
             dependency_chain(app, op),
         ]);

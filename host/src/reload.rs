@@ -161,8 +161,18 @@ impl Reloader {
         let changes = changes(&self.loaded, &app);
         let swap_started = Instant::now();
         let loaded = app.components_by_name();
+        let replaced: Vec<Arc<Component>> = self
+            .loaded
+            .values()
+            .filter(|old| !loaded.values().any(|new| Arc::ptr_eq(old, new)))
+            .cloned()
+            .collect();
         self.server.swap(app);
         let swap = swap_started.elapsed();
+        // Their WebSocket sessions reconnect to the new version.
+        for component in replaced {
+            component.close_websockets(1012, "the service was updated; reconnect");
+        }
         self.loaded = loaded;
         self.manifest = manifest;
         *self.events.watched.lock().unwrap() = watched;

@@ -276,3 +276,96 @@ pub async fn get_json(url: impl reqwest::IntoUrl) -> (u16, serde_json::Value) {
         .unwrap_or_else(|err| panic!("{url}: body is not JSON ({err}): {body}"));
     (status, json)
 }
+
+/// A venv with FastAPI and uvicorn at the versions `tests/fastapi-requirements.txt` pins (the
+/// benchmarks use the same), made once per checkout under `target/`.
+pub fn fastapi_venv() -> PathBuf {
+    static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let result = VENV.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let requirements = root.join("tests/fastapi-requirements.txt");
+        let venv = root.join("target/fastapi-venv");
+        let marker = venv.join("installed.txt");
+        let wanted = std::fs::read_to_string(&requirements).map_err(|err| err.to_string())?;
+        if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
+            return Ok(venv);
+        }
+        let python = std::env::var("FASTWASM_PYTHON").unwrap_or_else(|_| "python3".into());
+        let created = Command::new(&python)
+            .args(["-m", "venv", "--clear"])
+            .arg(&venv)
+            .status();
+        if !created.is_ok_and(|status| status.success()) {
+            return Err(format!("cannot create a venv at {}", venv.display()));
+        }
+        let installed = Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+            .arg(&requirements)
+            .output()
+            .map_err(|err| err.to_string())?;
+        if !installed.status.success() {
+            return Err(format!(
+                "installing FastAPI failed:\n{}",
+                String::from_utf8_lossy(&installed.stderr)
+            ));
+        }
+        std::fs::write(&marker, wanted).map_err(|err| err.to_string())?;
+        Ok(venv)
+    });
+    result.clone().unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// A running `uvicorn module:app` on a free loopback port, for answers to compare with.
+pub struct Uvicorn {
+    child: Child,
+    pub addr: SocketAddr,
+}
+
+impl Uvicorn {
+    /// Serves `module:app` from `dir` (a folder relative to the repository root).
+    pub fn start(dir: &str, module: &str) -> Self {
+        let venv = fastapi_venv();
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir);
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let mut child = Command::new(venv.join("bin/uvicorn"))
+            .arg(format!("{module}:app"))
+            .arg("--app-dir")
+            .arg(&dir)
+            .args(["--host", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--log-level", "warning"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("cannot start uvicorn");
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let start = Instant::now();
+        while std::net::TcpStream::connect(addr).is_err() {
+            if let Some(status) = child.try_wait().unwrap() {
+                let mut log = String::new();
+                let _ = std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut log);
+                panic!("uvicorn exited ({status}):\n{log}");
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "uvicorn did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Self { child, addr }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Uvicorn {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -11,7 +11,7 @@ use std::process::Command;
 mod rust_target;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 12] = [
+const GUESTS: [(&str, &str); 13] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -24,6 +24,7 @@ const GUESTS: [(&str, &str); 12] = [
     ("VERSION_ONE", "version_one"),
     ("VERSION_TWO", "version_two"),
     ("KIND_MISMATCH", "kind_mismatch"),
+    ("STREAMS", "streams"),
 ];
 
 fn main() {

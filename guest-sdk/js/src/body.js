@@ -19,7 +19,7 @@ export class Body {
   /** The `body-spec` record `describe` declares. */
   declare() {
     const schema = this.description === undefined ? this.schema : { ...this.schema, description: this.description };
-    return { mediaType: 'application/json', required: this.required, schema: JSON.stringify(schema) };
+    return { mediaType: 'application/json', required: this.required, schema: JSON.stringify(schema), streamed: false };
   }
 
   /** The body's value for the handler; a 422 `HTTPException` when it is malformed or invalid. */

@@ -20,14 +20,28 @@ async def create_item(item: Item):
 from . import status
 from .applications import FastAPI, FastWasm
 from .encoders import jsonable_encoder
-from .exceptions import DeclarationError, HTTPException, RequestValidationError, ValidationError
+from .exceptions import (
+    DeclarationError,
+    HTTPException,
+    RequestValidationError,
+    ValidationError,
+    WebSocketException,
+)
 from .fields import Field
 from .host import log, sleep
 from .models import BaseModel
 from .params import Body, Cookie, Depends, Header, Path, Query
 from .requests import Request
-from .responses import HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from .responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+    StreamingResponse,
+)
 from .routing import APIRouter
+from .websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __all__ = [
     "APIRouter",
@@ -50,7 +64,12 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "StreamingResponse",
     "ValidationError",
+    "WebSocket",
+    "WebSocketDisconnect",
+    "WebSocketException",
+    "WebSocketState",
     "jsonable_encoder",
     "log",
     "sleep",

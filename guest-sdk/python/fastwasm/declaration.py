@@ -23,6 +23,8 @@ class BodySpec:
     media_type: str
     required: bool
     schema: str
+    #: The body reaches the operation as a stream while it arrives (`request.stream()`).
+    streamed: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,7 +41,8 @@ class Operation:
     summary: str | None
     description: str | None
     tags: list[str]
-    is_async: bool
+    #: `sync`, `async` or `websocket`.
+    kind: str
     params: list[Param]
     body: BodySpec | None
     status_code: int

@@ -22,6 +22,7 @@ from .fields import Constraints, FieldInfo, Undefined
 from .params import BodyInfo, DependsInfo, HeaderInfo, ParamInfo, ParamLocation, PathInfo, QueryInfo
 from .requests import Request
 from .responses import Response
+from .websockets import WebSocket
 from .validation import UnsupportedType, Validator, compile_type
 
 
@@ -121,6 +122,7 @@ class Dependant:
     host_dependencies: list[HostDependency] = field(default_factory=list)
     request_arg: str | None = None
     response_arg: str | None = None
+    websocket_arg: str | None = None
 
     def walk(self) -> Iterator[Dependant]:
         """This dependant and every one below it, parents first."""
@@ -200,6 +202,9 @@ def _add_argument(
         return
     if inspect.isclass(inner) and issubclass(inner, Request):
         dependant.request_arg = name
+        return
+    if inspect.isclass(inner) and issubclass(inner, WebSocket):
+        dependant.websocket_arg = name
         return
     if inspect.isclass(inner) and issubclass(inner, Response):
         dependant.response_arg = name

@@ -32,6 +32,17 @@ class HTTPException(Exception):
         return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
 
 
+class WebSocketException(Exception):
+    """Closes a WebSocket with `code` and `reason`, as FastAPI's `WebSocketException`."""
+
+    def __init__(self, code: int, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
 class RequestValidationError(Exception):
     """A request that does not fit the operation: answered 422 with FastAPI's error list."""
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Any, Coroutine, Protocol, Sequence, TypeVar
+import traceback
+from typing import Any, Awaitable, Callable, Coroutine, Protocol, Sequence, TypeVar
 
 from .dependencies import CallKind, Dependant, HostDependency, ParamField
 from .encoders import jsonable_encoder
 from .providers import NamedProvider
-from .requests import Request
-from .responses import Response
+from .requests import BodyReader, Request
+from .responses import Response, StreamingResponse
 from .routing import Route
 from .validation import validate
+from .exceptions import WebSocketException
+from .websockets import Connection, Messages, WebSocket, WebSocketDisconnect, WebSocketState
 
 T = TypeVar("T")
 
@@ -58,9 +61,16 @@ class _Scope:
     """What one call reads its arguments from, and the values solved so far."""
 
     def __init__(
-        self, req: HostRequest, deps: Sequence[HostDependencyValue], path_params: list[ParamField]
+        self,
+        req: HostRequest,
+        deps: Sequence[HostDependencyValue],
+        path_params: list[ParamField],
+        body_stream: BodyReader | None = None,
     ) -> None:
         self.req = req
+        self.body_stream = body_stream
+        #: The connection of a WebSocket operation.
+        self.websocket: WebSocket | None = None
         self.params = {name: json.loads(value) for name, value in req.params}
         self.deps = {dep.name: dep.value for dep in deps}
         self.body: dict[str, Any] = {}
@@ -91,6 +101,16 @@ class _Scope:
             )
         return converted
 
+    def headers(self) -> list[tuple[str, str]]:
+        return [(name, value.decode("latin-1")) for name, value in self.req.headers]
+
+    def path_params(self) -> dict[str, str]:
+        return {
+            field.wire: _segment_text(self.params[field.name])
+            for field in self._path_params
+            if field.name in self.params
+        }
+
     @property
     def request(self) -> Request:
         if self._request is None:
@@ -99,13 +119,10 @@ class _Scope:
                 method=req.method,
                 path=req.path,
                 query=req.query,
-                headers=[(name, value.decode("latin-1")) for name, value in req.headers],
+                headers=self.headers(),
                 body=bytes(req.body),
-                path_params={
-                    field.wire: _segment_text(self.params[field.name])
-                    for field in self._path_params
-                    if field.name in self.params
-                },
+                path_params=self.path_params(),
+                stream=self.body_stream,
             )
         return self._request
 
@@ -149,6 +166,8 @@ async def _solve(
         arguments[dependant.request_arg] = scope.request
     if dependant.response_arg is not None:
         arguments[dependant.response_arg] = scope.response()
+    if dependant.websocket_arg is not None:
+        arguments[dependant.websocket_arg] = scope.websocket
     return arguments
 
 
@@ -165,21 +184,78 @@ async def _invoke(
     return call(**arguments)
 
 
+#: Closes a streamed response's dependencies, once its body is written.
+Finish = Callable[[], Awaitable[Any]]
+
+
 async def run_operation(
-    route: Route, req: HostRequest, deps: Sequence[HostDependencyValue]
-) -> Response:
+    route: Route,
+    req: HostRequest,
+    deps: Sequence[HostDependencyValue],
+    body_stream: BodyReader | None = None,
+) -> tuple[Response, Finish | None]:
     """Serves a request to `route`. Raises `HTTPException` and `RequestValidationError` for
-    the host to answer; any other exception is a bug in the app (500, logged)."""
-    scope = _Scope(req, deps, route.params)
+    the host to answer; any other exception is a bug in the app (500, logged).
+
+    A streamed response comes with what closes its dependencies: they serve its body too, so
+    the code after their `yield` runs once the body is written."""
+    scope = _Scope(req, deps, route.params, body_stream)
     if route.body is not None:
         content_type = next(
             (value.decode("latin-1") for name, value in req.headers if name == "content-type"), None
         )
         scope.body = route.body.read(content_type, bytes(req.body))
-    async with contextlib.AsyncExitStack() as stack:
+    stack = contextlib.AsyncExitStack()
+    await stack.__aenter__()
+    try:
         arguments = await _solve(route.dependant, scope, stack)
-        result = await _invoke(route.dependant, arguments, stack)
-        return route.render(result, scope.sub_response)
+        if route.stream is not None:
+            response: Response = route.render_stream(
+                route.dependant.call(**arguments), scope.sub_response
+            )
+        else:
+            result = await _invoke(route.dependant, arguments, stack)
+            response = route.render(result, scope.sub_response)
+    except BaseException:
+        await stack.__aexit__(*sys.exc_info())
+        raise
+    if isinstance(response, StreamingResponse):
+        return response, stack.aclose
+    await stack.aclose()
+    return response, None
+
+
+async def run_websocket(
+    route: Route,
+    req: HostRequest,
+    deps: Sequence[HostDependencyValue],
+    connection: Connection,
+    messages: Messages,
+) -> None:
+    """Serves one WebSocket connection with `route`'s endpoint. A closed connection
+    (`WebSocketDisconnect`) ends it quietly, `WebSocketException` closes it with its code; any
+    other error before `accept` is raised for the host to answer the upgrade request with,
+    and after it is logged and closes the connection with 1011, as uvicorn does."""
+    scope = _Scope(req, deps, route.params)
+    websocket = WebSocket(
+        connection, messages, req.path, req.query, scope.headers(), scope.path_params()
+    )
+    scope.websocket = websocket
+    try:
+        async with contextlib.AsyncExitStack() as stack:
+            arguments = await _solve(route.dependant, scope, stack)
+            await _invoke(route.dependant, arguments, stack)
+    except WebSocketDisconnect:
+        return
+    except WebSocketException as exc:
+        await websocket.close(exc.code, exc.reason)
+        return
+    except Exception:
+        if websocket.application_state is WebSocketState.CONNECTING:
+            raise
+        traceback.print_exc()
+        if websocket.application_state is WebSocketState.CONNECTED:
+            await websocket.close(1011, "Internal Server Error")
 
 
 class ProviderCalls:

@@ -6,19 +6,23 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import traceback
 from typing import Any, Mapping, Sequence
 
-from componentize_py_types import Err
+import componentize_py_async_support
+import wit_world
+from componentize_py_async_support.streams import ByteStreamReader, ByteStreamWriter
+from componentize_py_types import Err, Ok
 from wit_world import exports
-from wit_world.imports import timers, types
+from wit_world.imports import bodies, timers, types, websocket
 
 from . import declaration
 from .applications import FastWasm
 from .encoders import jsonable_encoder
 from .exceptions import HTTPException, RequestValidationError
-from .execution import ProviderCalls, run_operation, run_sync
-from .responses import PlainTextResponse, Response
+from .execution import Finish, ProviderCalls, run_operation, run_sync, run_websocket
+from .responses import PlainTextResponse, Response, StreamingResponse
 
 
 def _give_the_event_loop_timers() -> None:
@@ -51,6 +55,13 @@ _LOCATIONS = {
 }
 
 
+_KINDS = {
+    "sync": types.OperationKind.SYNC,
+    "async": types.OperationKind.ASYNC,
+    "websocket": types.OperationKind.WEBSOCKET,
+}
+
+
 def _kind(is_async: bool) -> types.OperationKind:
     return types.OperationKind.ASYNC if is_async else types.OperationKind.SYNC
 
@@ -80,7 +91,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
                 summary=op.summary,
                 description=op.description,
                 tags=op.tags,
-                kind=_kind(op.is_async),
+                kind=_KINDS[op.kind],
                 params=[_param(param) for param in op.params],
                 body=(
                     None
@@ -89,6 +100,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
                         media_type=op.body.media_type,
                         required=op.body.required,
                         schema=op.body.schema,
+                        streamed=op.body.streamed,
                     )
                 ),
                 status_code=op.status_code,
@@ -144,16 +156,112 @@ def _as_http_error(exc: Exception) -> Err | None:
 # with a 500. Nothing traps: an instance may be serving other requests at the same time.
 
 
-async def _serve(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+async def _serve(
+    app: FastWasm,
+    req: types.Request,
+    deps: list[types.Dependency],
+    body: ByteStreamReader | None = None,
+) -> tuple[Response, Finish | None]:
     try:
-        response = await run_operation(app.operations[req.operation_id], req, deps)
+        return await run_operation(app.operations[req.operation_id], req, deps, body)
     except Exception as exc:
         error = _as_http_error(exc)
         if error is not None:
             raise error from None
         traceback.print_exc()
+        return PlainTextResponse("Internal Server Error", status_code=500), None
+
+
+async def _serve_sync(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+    response, _ = await _serve(app, req, deps)
+    if isinstance(response, StreamingResponse):
+        print(
+            f"operation `{req.operation_id}`: a StreamingResponse needs an `async def` operation",
+            file=sys.stderr,
+        )
         response = PlainTextResponse("Internal Server Error", status_code=500)
     return _response(response)
+
+
+async def _serve_async(
+    app: FastWasm, req: types.Request, deps: list[types.Dependency], body: ByteStreamReader | None
+) -> bodies.Reply:
+    response, finish = await _serve(app, req, deps, body)
+    if not isinstance(response, StreamingResponse):
+        return bodies.Reply_Whole(_response(response))
+    writer, reader = wit_world.byte_stream()
+    end_writer, end = wit_world.result_unit_string_future(
+        lambda: Err("the body's writer stopped before the end")
+    )
+    # The body is written after this returns, in a task of the same call.
+    componentize_py_async_support.spawn(_write_body(response, finish, writer, end_writer))
+    return bodies.Reply_Streamed(
+        bodies.StreamedResponse(
+            status=response.status_code or 200,
+            headers=_fields(response.headers.raw),
+            body=reader,
+            end=end,
+        )
+    )
+
+
+async def _write_body(
+    response: StreamingResponse, finish: Finish | None, writer: ByteStreamWriter, end: Any
+) -> None:
+    """Writes a streamed body, closes its dependencies, and says whether the body is whole.
+    Nothing escapes: an exception here would trap the instance, and every request on it."""
+    broke: str | None = None
+    try:
+        with writer:
+            async for chunk in response.chunks():
+                if chunk:
+                    await writer.write_all(chunk)
+                if writer.reader_dropped:
+                    break
+    except Exception as exc:
+        traceback.print_exc()
+        broke = f"{type(exc).__name__}: {exc}"
+    if finish is not None:
+        try:
+            await finish()
+        except Exception:
+            traceback.print_exc()
+    with end:
+        await end.write(Ok(None) if broke is None else Err(broke))
+
+
+class _Messages:
+    """The WIT `websocket.message` variant and `close-frame` error, for `WebSocket`."""
+
+    def text(self, text: str) -> Any:
+        return websocket.Message_Text(text)
+
+    def binary(self, data: bytes) -> Any:
+        return websocket.Message_Binary(data)
+
+    def read(self, message: Any) -> dict[str, Any]:
+        if isinstance(message, websocket.Message_Text):
+            return {"text": message.value}
+        return {"bytes": bytes(message.value)}
+
+    def closed(self, error: Exception) -> tuple[int, str] | None:
+        if isinstance(error, Err) and isinstance(error.value, websocket.CloseFrame):
+            return error.value.code, error.value.reason
+        return None
+
+
+async def _serve_websocket(
+    app: FastWasm, req: types.Request, deps: list[types.Dependency], ws: websocket.Connection
+) -> None:
+    try:
+        with ws:
+            await run_websocket(app.operations[req.operation_id], req, deps, ws, _Messages())
+    except Exception as exc:
+        error = _as_http_error(exc)
+        if error is not None:
+            raise error from None
+        traceback.print_exc()
+        raise _http_error(500, "Internal Server Error", None) from None
 
 
 async def _provide(
@@ -186,11 +294,22 @@ def export_classes(app: FastWasm) -> dict[str, type]:
 
     class Handler(exports.Handler):
         def handle(self, req: types.Request, deps: list[types.Dependency]) -> types.Response:
-            return run_sync(_serve(app, req, deps))
+            return run_sync(_serve_sync(app, req, deps))
 
     class AsyncHandler(exports.AsyncHandler):
-        async def handle(self, req: types.Request, deps: list[types.Dependency]) -> types.Response:
-            return await _serve(app, req, deps)
+        async def handle(
+            self,
+            req: types.Request,
+            deps: list[types.Dependency],
+            body: ByteStreamReader | None,
+        ) -> bodies.Reply:
+            return await _serve_async(app, req, deps, body)
+
+    class WebsocketHandler(exports.WebsocketHandler):
+        async def serve(
+            self, req: types.Request, deps: list[types.Dependency], ws: websocket.Connection
+        ) -> None:
+            await _serve_websocket(app, req, deps, ws)
 
     class Provider(exports.Provider):
         def provide(self, name: str, req: types.Request, deps: list[types.Dependency]) -> str:
@@ -212,4 +331,5 @@ def export_classes(app: FastWasm) -> dict[str, type]:
         "AsyncHandler": AsyncHandler,
         "Provider": Provider,
         "AsyncProvider": AsyncProvider,
+        "WebsocketHandler": WebsocketHandler,
     }

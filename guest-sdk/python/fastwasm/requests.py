@@ -6,9 +6,15 @@ from __future__ import annotations
 import http.cookies
 import json
 import types
-from typing import Any
+from typing import Any, AsyncIterator, Protocol
 
 from .datastructures import URL, Headers, QueryParams
+
+
+class BodyReader(Protocol):
+    """The request body as the host streams it (the bindings' `ByteStreamReader`)."""
+
+    async def read(self, max_count: int) -> bytes: ...
 
 
 def parse_cookies(header: str) -> dict[str, str]:
@@ -28,7 +34,9 @@ class Request:
     """The request being served: method, URL, headers, cookies, path parameters and body.
 
     `body()` and `json()` are coroutines, as in Starlette: `await request.json()` in an
-    `async def` operation."""
+    `async def` operation. In an `async def` operation that takes the `Request` (and no body
+    parameter), the body arrives as it is sent: `async for chunk in request.stream()` reads
+    it chunk by chunk, without holding it all."""
 
     def __init__(
         self,
@@ -38,6 +46,7 @@ class Request:
         headers: list[tuple[str, str]],
         body: bytes,
         path_params: dict[str, str],
+        stream: BodyReader | None = None,
     ) -> None:
         self.method = method
         self.headers = Headers(headers)
@@ -46,13 +55,30 @@ class Request:
         self.path_params = path_params
         self.cookies = parse_cookies(self.headers.get("cookie", ""))
         self.state = types.SimpleNamespace()
-        self._body = body
+        self._body: bytes | None = None if stream is not None else body
+        self._stream = stream
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """The body chunk by chunk, then `b""`, as Starlette's `stream()`."""
+        if self._body is not None:
+            if self._body:
+                yield self._body
+            yield b""
+            return
+        reader, self._stream = self._stream, None
+        if reader is None:
+            raise RuntimeError("Stream consumed")
+        while chunk := await reader.read(64 * 1024):
+            yield chunk
+        yield b""
 
     async def body(self) -> bytes:
+        if self._body is None:
+            self._body = b"".join([chunk async for chunk in self.stream()])
         return self._body
 
     async def json(self) -> Any:
-        return json.loads(self._body)
+        return json.loads(await self.body())
 
     def __repr__(self) -> str:
         return f"Request({self.method} {self.url})"

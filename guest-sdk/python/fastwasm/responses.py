@@ -1,12 +1,13 @@
 """Responses an operation may return instead of data, as in Starlette: `Response` with raw
-content, `JSONResponse`, `HTMLResponse`, `PlainTextResponse` and `RedirectResponse`."""
+content, `JSONResponse`, `HTMLResponse`, `PlainTextResponse`, `RedirectResponse`, and
+`StreamingResponse`, whose body the host sends while it is produced."""
 
 from __future__ import annotations
 
 import http.cookies
 import json
 import urllib.parse
-from typing import Any, Literal, Mapping
+from typing import Any, AsyncIterable, AsyncIterator, Iterable, Literal, Mapping
 
 from .datastructures import Headers
 
@@ -126,3 +127,30 @@ class RedirectResponse(Response):
     ) -> None:
         super().__init__(status_code=status_code, headers=headers)
         self.headers["location"] = urllib.parse.quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+
+
+class StreamingResponse(Response):
+    """A response whose body is sent while it is produced: `content` is an async iterator (an
+    `async def` generator, say) or an iterator of `bytes` or `str` chunks. Each chunk reaches
+    the client as it is yielded; a slow client makes the next `yield` wait. Needs an
+    `async def` operation."""
+
+    def __init__(
+        self,
+        content: AsyncIterable[Any] | Iterable[Any],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        self.body_iterator = content
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body, chunk by chunk, as bytes."""
+        content = self.body_iterator
+        if hasattr(content, "__aiter__"):
+            async for chunk in content:  # type: ignore[union-attr]
+                yield self.render(chunk)
+        else:
+            for chunk in content:  # type: ignore[union-attr]
+                yield self.render(chunk)

@@ -6,6 +6,7 @@ Each route is analysed as it is declared, so a mistake fails the build at its de
 from __future__ import annotations
 
 import dataclasses
+import enum
 import inspect
 import json
 import re
@@ -29,7 +30,8 @@ from .encoders import jsonable_encoder
 from .exceptions import DeclarationError, ResponseValidationError
 from .models import BaseModel
 from .params import DependsInfo, ParamLocation, PathInfo
-from .responses import JSONResponse, Response
+from .responses import JSONResponse, Response, StreamingResponse
+from .sse import EventSourceResponse, encode_event
 from .validation import UnsupportedType, Validator, compile_type, json_schema, validate
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -69,7 +71,8 @@ class RouteOptions:
     response_model_exclude_unset: bool = False
     response_model_exclude_defaults: bool = False
     response_model_exclude_none: bool = False
-    response_class: type[Response] = JSONResponse
+    #: `DEFAULT` is FastAPI's `DefaultPlaceholder`: JSON, or JSON lines for a generator.
+    response_class: Any = DEFAULT
     responses: dict[int | str, Any] | None = None
 
 
@@ -77,9 +80,20 @@ def _body_allowed(status: int) -> bool:
     return not (status < 200 or status in (204, 304))
 
 
+class Stream(enum.Enum):
+    """What a generator operation's yields become (FastAPI 0.13x+)."""
+
+    #: `response_class=EventSourceResponse`: one server-sent event per value.
+    EVENTS = enum.auto()
+    #: No `response_class`: one line of JSON per value (`application/jsonl`).
+    JSON_LINES = enum.auto()
+    #: Another `response_class` (`StreamingResponse`): the yields are the body's chunks.
+    RAW = enum.auto()
+
+
 class Route:
-    """One path operation: an endpoint, its method and full path, and everything its
-    signature and its dependencies' declare."""
+    """One path operation (or WebSocket operation): an endpoint, its method and full path, and
+    everything its signature and its dependencies' declare."""
 
     def __init__(
         self,
@@ -89,6 +103,7 @@ class Route:
         options: RouteOptions,
         tags: list[str],
         dependencies: list[DependsInfo],
+        websocket: bool = False,
     ) -> None:
         if not path.startswith("/"):
             raise DeclarationError(f"{where(endpoint)}: the path `{path}` must start with `/`")
@@ -98,24 +113,65 @@ class Route:
         self.options = options
         self.tags = tags
         self.dependencies = dependencies
+        self.websocket = websocket
         self.operation_id = options.operation_id or endpoint.__name__
         self.status_code = options.status_code or 200
-        if call_kind(endpoint).has_teardown:
-            raise DeclarationError(f"{where(endpoint)}: a path operation cannot be a generator")
+        kind = call_kind(endpoint)
+        if kind is CallKind.GENERATOR:
+            raise DeclarationError(
+                f"{where(endpoint)}: a `def` generator operation would stream from the blocking "
+                "pool, which cannot stream; make it an `async def` generator"
+            )
+        if websocket and kind is not CallKind.ASYNC:
+            raise DeclarationError(f"{where(endpoint)}: a WebSocket operation is `async def`")
+        self.stream = self._stream_mode(kind)
         path_names = frozenset(_PATH_PARAM.findall(path))
         self.dependant = analyse(endpoint, path_names=path_names, extra_dependencies=dependencies)
         check_awaitable(self.dependant, "operation")
         self.params = _with_template_params(declare(self.dependant), path_names)
         fields = body_fields(self.dependant)
+        if websocket and fields:
+            raise DeclarationError(f"{where(endpoint)}: a WebSocket operation has no body")
         self.body = BodyPlan(fields, endpoint.__name__) if fields else None
+        # An `async def` operation that reads the `Request` itself gets its body as it
+        # arrives: `request.stream()` yields it chunk by chunk, `request.body()` reads it all.
+        self.streams_body = (
+            self.is_async
+            and not websocket
+            and self.body is None
+            and any(dependant.request_arg for dependant in self.dependant.walk())
+        )
         self.host_dependencies = host_dependencies(self.dependant)
         self.response_validator = self._response_validator()
 
+    def _stream_mode(self, kind: CallKind) -> Stream | None:
+        if kind is not CallKind.ASYNC_GENERATOR:
+            return None
+        response_class = self.options.response_class
+        if response_class is DEFAULT:
+            return Stream.JSON_LINES
+        if inspect.isclass(response_class) and issubclass(response_class, EventSourceResponse):
+            return Stream.EVENTS
+        return Stream.RAW
+
+    @property
+    def response_class(self) -> type[Response]:
+        response_class = self.options.response_class
+        return JSONResponse if response_class is DEFAULT else response_class
+
     @property
     def is_async(self) -> bool:
-        return self.dependant.kind is CallKind.ASYNC
+        return self.dependant.kind.awaits
+
+    @property
+    def kind(self) -> str:
+        if self.websocket:
+            return "websocket"
+        return "async" if self.is_async else "sync"
 
     def _response_validator(self) -> Validator | None:
+        if self.websocket or self.stream is not None:
+            return None
         model = self.options.response_model
         if model is DEFAULT:
             model = type_hints(self.endpoint).get("return")
@@ -139,17 +195,9 @@ class Route:
             summary=self.options.summary or self.endpoint.__name__.replace("_", " ").title(),
             description=description,
             tags=list(self.tags),
-            is_async=self.is_async,
+            kind=self.kind,
             params=[declare_param(param) for param in self.params],
-            body=(
-                None
-                if self.body is None
-                else declaration.BodySpec(
-                    media_type=self.body.media_type,
-                    required=self.body.required,
-                    schema=json.dumps(self.body.schema()),
-                )
-            ),
+            body=self._body_spec(),
             status_code=self.status_code,
             response_schema=(
                 None
@@ -162,15 +210,61 @@ class Route:
             ],
         )
 
+    def _body_spec(self) -> declaration.BodySpec | None:
+        if self.body is not None:
+            return declaration.BodySpec(
+                media_type=self.body.media_type,
+                required=self.body.required,
+                schema=json.dumps(self.body.schema()),
+            )
+        if self.streams_body:
+            return declaration.BodySpec(
+                media_type="application/octet-stream", required=False, schema="{}", streamed=True
+            )
+        return None
+
+    def _status(self, sub_response: Response | None) -> int:
+        if sub_response is not None and sub_response.status_code:
+            return sub_response.status_code
+        return self.status_code
+
+    def render_stream(self, generator: Any, sub_response: Response | None) -> StreamingResponse:
+        """The streamed response for what a generator operation yields, as FastAPI makes it."""
+        status = self._status(sub_response)
+        if self.stream is Stream.EVENTS:
+
+            async def events() -> Any:
+                async for item in generator:
+                    yield encode_event(item)
+
+            response: StreamingResponse = StreamingResponse(
+                events(), status_code=status, media_type="text/event-stream"
+            )
+            response.headers["cache-control"] = "no-cache"
+            # For Nginx proxies not to buffer server-sent events.
+            response.headers["x-accel-buffering"] = "no"
+        elif self.stream is Stream.JSON_LINES:
+
+            async def lines() -> Any:
+                async for item in generator:
+                    yield json.dumps(jsonable_encoder(item)).encode("utf-8") + b"\n"
+
+            response = StreamingResponse(
+                lines(), status_code=status, media_type="application/jsonl"
+            )
+        else:
+            response = self.response_class(content=generator, status_code=status)
+        if sub_response is not None:
+            response.headers.raw.extend(sub_response.headers.raw)
+        return response
+
     def render(self, result: Any, sub_response: Response | None) -> Response:
         """The response for what the endpoint returned: a `Response` as it is, anything else
         serialised through the response model into the route's response class."""
         if isinstance(result, Response):
             return result
-        status = self.status_code
-        if sub_response is not None and sub_response.status_code:
-            status = sub_response.status_code
-        response = self.options.response_class(self.serialize(result), status_code=status)
+        status = self._status(sub_response)
+        response = self.response_class(self.serialize(result), status_code=status)
         if not _body_allowed(status):
             response.body = b""
         if sub_response is not None:
@@ -307,6 +401,7 @@ class APIRouter:
         options: RouteOptions,
         tags: list[str],
         dependencies: list[DependsInfo],
+        websocket: bool = False,
     ) -> None:
         self.routes.append(
             Route(
@@ -316,8 +411,35 @@ class APIRouter:
                 options,
                 [*self.tags, *tags],
                 [*self.dependencies, *dependencies],
+                websocket=websocket,
             )
         )
+
+    def add_api_websocket_route(
+        self,
+        path: str,
+        endpoint: Callable[..., Any],
+        name: str | None = None,
+        *,
+        dependencies: Sequence[DependsInfo] | None = None,
+    ) -> None:
+        options = RouteOptions(operation_id=name, dependencies=list(dependencies or []))
+        self._add(path, endpoint, "GET", options, [], list(options.dependencies), websocket=True)
+
+    def websocket(
+        self,
+        path: str,
+        name: str | None = None,
+        *,
+        dependencies: Sequence[DependsInfo] | None = None,
+    ) -> Callable[[Endpoint], Endpoint]:
+        """A WebSocket operation: `@app.websocket("/ws") async def ws(websocket: WebSocket)`."""
+
+        def decorator(endpoint: Endpoint) -> Endpoint:
+            self.add_api_websocket_route(path, endpoint, name, dependencies=dependencies)
+            return endpoint
+
+        return decorator
 
     def api_route(
         self, path: str, *, methods: Sequence[str] = ("GET",), **options: Any
@@ -369,4 +491,5 @@ class APIRouter:
                 route.options,
                 [*(tags or []), *route.tags],
                 [*(dependencies or []), *route.dependencies],
+                websocket=route.websocket,
             )

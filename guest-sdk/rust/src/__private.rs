@@ -8,18 +8,44 @@ use crate::__bindings::fastwasm::app::types as wit;
 use crate::error::HttpError;
 use crate::response::Response;
 
-/// Turns a handler's outcome into what the WIT export returns, applying the declared status.
+/// Turns a sync handler's outcome into what the WIT export returns, applying the declared
+/// status.
 pub fn finish(
     outcome: Result<Response, HttpError>,
     default_status: u16,
 ) -> Result<wit::Response, wit::HttpError> {
     outcome
-        .map(|response| response.into_wit(default_status))
+        .and_then(|response| response.into_wit(default_status))
         .map_err(HttpError::into_wit)
 }
 
+/// Turns an async handler's outcome into what the WIT export returns; a streamed body starts
+/// being written here.
+pub fn finish_async(
+    outcome: Result<Response, HttpError>,
+    default_status: u16,
+) -> Result<Reply, wit::HttpError> {
+    outcome
+        .map(|response| response.into_reply(default_status))
+        .map_err(HttpError::into_wit)
+}
+
+/// Turns a WebSocket session's end into what the WIT export returns.
+pub fn finish_session(outcome: Result<(), HttpError>) -> Result<(), wit::HttpError> {
+    outcome.map_err(HttpError::into_wit)
+}
+
+/// The answer for a WebSocket operation id this component does not serve.
+pub fn unknown_session(id: &str) -> Result<(), wit::HttpError> {
+    Err(HttpError::new(
+        http::StatusCode::INTERNAL_SERVER_ERROR,
+        format!("this component has no WebSocket operation `{id}`"),
+    )
+    .into_wit())
+}
+
 /// The answer for an operation id this component does not serve (a host/guest mismatch).
-pub fn unknown_operation(id: &str) -> Result<wit::Response, wit::HttpError> {
+pub fn unknown_operation<T>(id: &str) -> Result<T, wit::HttpError> {
     Err(HttpError::new(
         http::StatusCode::INTERNAL_SERVER_ERROR,
         format!("this component has no operation `{id}`"),
@@ -65,8 +91,13 @@ pub fn teardown_value<T: serde::de::DeserializeOwned>(name: &str, value: &str) -
 pub use crate::__bindings::exports::fastwasm::app::{
     async_handler::Guest as AsyncHandlerGuest, async_provider::Guest as AsyncProviderGuest,
     handler::Guest as HandlerGuest, metadata::Guest as MetadataGuest,
-    provider::Guest as ProviderGuest,
+    provider::Guest as ProviderGuest, websocket_handler::Guest as WebsocketHandlerGuest,
 };
+pub use crate::__bindings::fastwasm::app::bodies::Reply;
+pub use crate::__bindings::fastwasm::app::websocket::Connection;
+pub use crate::websocket::IntoSessionEnd;
 pub use wit::{
-    AppInfo, Dependency, HttpError as WitHttpError, Request as WitRequest, Response as WitResponse,
+    AppInfo, Dependency, HttpError as WitHttpError, OperationKind, Request as WitRequest,
+    Response as WitResponse,
 };
+pub use wit_bindgen::StreamReader;

@@ -5,11 +5,14 @@
 //! the body, answering 422 in FastAPI's shape when it does not parse.
 
 use crate::__bindings::fastwasm::app::types::{self as wit, ParamLocation};
+use crate::__bindings::fastwasm::app::websocket::Connection;
 use crate::error::HttpError;
 use crate::param::ParamType;
 use crate::spec::{Arg, OperationSpec};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
+use std::cell::RefCell;
+use wit_bindgen::StreamReader;
 
 /// One request as the host hands it to the guest.
 #[doc(hidden)]
@@ -17,11 +20,32 @@ use serde_json::{Value, json};
 pub struct RequestContext {
     req: wit::Request,
     deps: Vec<wit::Dependency>,
+    /// A streamed request body, until an extractor takes it.
+    pub(crate) body: RefCell<Option<StreamReader<u8>>>,
+    /// A WebSocket connection, until the `WebSocket` extractor takes it.
+    pub(crate) websocket: RefCell<Option<Connection>>,
 }
 
 impl RequestContext {
     pub fn new(req: wit::Request, deps: Vec<wit::Dependency>) -> Self {
-        Self { req, deps }
+        Self {
+            req,
+            deps,
+            body: RefCell::new(None),
+            websocket: RefCell::new(None),
+        }
+    }
+
+    /// With the request body as it arrives (an operation that declared a streamed body).
+    pub fn with_body(self, body: Option<StreamReader<u8>>) -> Self {
+        *self.body.borrow_mut() = body;
+        self
+    }
+
+    /// With the WebSocket connection a `#[websocket]` operation serves.
+    pub fn with_websocket(self, connection: Connection) -> Self {
+        *self.websocket.borrow_mut() = Some(connection);
+        self
     }
 
     pub fn operation_id(&self) -> &str {
@@ -43,7 +67,7 @@ impl RequestContext {
 /// [`Request`]. The route macros call it; handlers never do.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an extractor a path operation can take",
-    note = "use Path<T>, Query<T>, Header<T>, Cookie<T>, Dep<T>, Json<T>, Body or Request"
+    note = "use Path<T>, Query<T>, Header<T>, Cookie<T>, Dep<T>, Json<T>, Body, BodyStream, WebSocket or Request"
 )]
 pub trait FromRequest: Sized {
     /// Adds what this argument reads to the operation's declaration.

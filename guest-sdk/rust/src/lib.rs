@@ -45,23 +45,30 @@ mod host;
 mod param;
 mod response;
 mod spec;
+mod stream;
+mod websocket;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use error::HttpError;
 pub use extract::{Body, Cookie, Dep, FromRequest, Header, Json, Path, Query, Request};
-pub use fastwasm_guest_macros::{app, delete, get, head, options, patch, post, provider, put};
+pub use fastwasm_guest_macros::{
+    app, delete, get, head, options, patch, post, provider, put, websocket,
+};
 pub use host::{LogLevel, log, sleep};
 pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use param::ParamType;
 pub use response::{Html, IntoProvided, IntoResponse, Response};
+pub use stream::{BodyStream, BodyWriter, Disconnected, Event, EventSender, Sse, Streaming};
+pub use websocket::{Closed, IntoSessionEnd, Message, WebSocket};
 
 /// Everything a component's module usually needs: `use fastwasm_guest::prelude::*;`.
 pub mod prelude {
     pub use crate::{
-        Body, Cookie, Dep, HeaderMap, Html, HttpError, IntoResponse, Json, Path, Query, Request,
-        Response, StatusCode, app, delete, get, head, options, patch, post, provider, put,
+        Body, BodyStream, Closed, Cookie, Dep, Event, HeaderMap, Html, HttpError, IntoResponse,
+        Json, Message, Path, Query, Request, Response, Sse, StatusCode, Streaming, WebSocket, app,
+        delete, get, head, options, patch, post, provider, put, websocket,
     };
     pub use crate::{Header, sleep};
 }

@@ -1,17 +1,46 @@
 //! Responses: anything a handler returns implements [`IntoResponse`].
 
+use crate::__bindings::fastwasm::app::{bodies, types as wit};
 use crate::error::HttpError;
 use crate::extract::Json;
+use crate::stream::{BodyWriter, Producer};
 use http::StatusCode;
 use serde::Serialize;
+use std::fmt;
 
 /// A response under construction. Its status, when not set, is the operation's declared
 /// `status_code` (200 unless the route says otherwise).
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Response {
     pub(crate) status: Option<StatusCode>,
     pub(crate) headers: Vec<(String, Vec<u8>)>,
-    pub(crate) body: Vec<u8>,
+    pub(crate) body: Payload,
+}
+
+/// A response's body: every byte at once, or written while it is sent.
+pub(crate) enum Payload {
+    Bytes(Vec<u8>),
+    Streamed(Producer),
+}
+
+impl Default for Payload {
+    fn default() -> Self {
+        Payload::Bytes(Vec::new())
+    }
+}
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body = match &self.body {
+            Payload::Bytes(bytes) => format!("{} bytes", bytes.len()),
+            Payload::Streamed(_) => "streamed".to_owned(),
+        };
+        f.debug_struct("Response")
+            .field("status", &self.status)
+            .field("headers", &self.headers)
+            .field("body", &body)
+            .finish()
+    }
 }
 
 impl Response {
@@ -20,7 +49,16 @@ impl Response {
         Self {
             status: None,
             headers: Vec::new(),
-            body: body.into(),
+            body: Payload::Bytes(body.into()),
+        }
+    }
+
+    /// A response whose body `produce` writes while it is sent (async operations only).
+    pub(crate) fn streamed(produce: Producer) -> Self {
+        Self {
+            status: None,
+            headers: Vec::new(),
+            body: Payload::Streamed(produce),
         }
     }
 
@@ -36,7 +74,7 @@ impl Response {
         self
     }
 
-    fn with_content_type(self, content_type: &str) -> Self {
+    pub(crate) fn with_content_type(self, content_type: &str) -> Self {
         if self.headers.iter().any(|(name, _)| name == "content-type") {
             self
         } else {
@@ -44,14 +82,51 @@ impl Response {
         }
     }
 
-    pub(crate) fn into_wit(
-        self,
-        default_status: u16,
-    ) -> crate::__bindings::fastwasm::app::types::Response {
-        crate::__bindings::fastwasm::app::types::Response {
-            status: self.status.map_or(default_status, |status| status.as_u16()),
-            headers: self.headers,
-            body: self.body,
+    /// The response a sync operation answers; a streamed body needs an async one.
+    pub(crate) fn into_wit(self, default_status: u16) -> Result<wit::Response, HttpError> {
+        let status = self.status.map_or(default_status, |status| status.as_u16());
+        match self.body {
+            Payload::Bytes(body) => Ok(wit::Response {
+                status,
+                headers: self.headers,
+                body,
+            }),
+            Payload::Streamed(_) => Err(HttpError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "a streamed response needs an `async fn` operation",
+            )),
+        }
+    }
+
+    /// The reply an async operation answers: a streamed body is written by a task of its own
+    /// while the host sends it.
+    pub(crate) fn into_reply(self, default_status: u16) -> bodies::Reply {
+        let status = self.status.map_or(default_status, |status| status.as_u16());
+        match self.body {
+            Payload::Bytes(body) => bodies::Reply::Whole(wit::Response {
+                status,
+                headers: self.headers,
+                body,
+            }),
+            Payload::Streamed(produce) => {
+                let (writer, reader) = crate::__bindings::wit_stream::new::<u8>();
+                // Dropped unwritten only if the writing task never finished: the body broke off.
+                let (end, end_reader) =
+                    crate::__bindings::wit_future::new::<Result<(), String>>(|| {
+                        Err("the body's writer stopped before the end".into())
+                    });
+                wit_bindgen::spawn_local(async move {
+                    produce(BodyWriter::new(writer)).await;
+                    // The body writer is gone with the producer: the body is whole.
+                    let _ = end.write(Ok(())).await;
+                });
+                bodies::Reply::Streamed(bodies::StreamedResponse {
+                    status,
+                    headers: self.headers,
+                    body: reader,
+                    end: end_reader,
+                })
+            }
         }
     }
 }

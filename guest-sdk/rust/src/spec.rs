@@ -107,7 +107,7 @@ impl OperationSpec {
         id: &str,
         method: &str,
         path: &str,
-        is_async: bool,
+        kind: OperationKind,
         status_code: u16,
         summary: Option<&str>,
         description: Option<&str>,
@@ -121,11 +121,7 @@ impl OperationSpec {
                 summary: summary.map(str::to_owned),
                 description: description.map(str::to_owned),
                 tags: tags.iter().map(|tag| (*tag).to_owned()).collect(),
-                kind: if is_async {
-                    OperationKind::Async
-                } else {
-                    OperationKind::Sync
-                },
+                kind,
                 params: Vec::new(),
                 body: None,
                 status_code,
@@ -164,6 +160,16 @@ impl OperationSpec {
             media_type: media_type.to_owned(),
             required,
             schema: schema.to_string(),
+            streamed: false,
+        });
+    }
+
+    pub(crate) fn streamed_body(&mut self, media_type: &str) {
+        self.op.body = Some(BodySpec {
+            media_type: media_type.to_owned(),
+            required: false,
+            schema: "{}".to_owned(),
+            streamed: true,
         });
     }
 
@@ -173,7 +179,12 @@ impl OperationSpec {
 
     /// The declaration of a provider: extractors fill it in as they do an operation's.
     pub fn provider(name: &str, is_async: bool, description: Option<&str>) -> Self {
-        Self::new(name, "", "", is_async, 200, None, description, &[])
+        let kind = if is_async {
+            OperationKind::Async
+        } else {
+            OperationKind::Sync
+        };
+        Self::new(name, "", "", kind, 200, None, description, &[])
     }
 
     pub fn finish_provider(self, has_teardown: bool) -> Provider {

@@ -21,6 +21,17 @@ pub struct BodyRule {
     pub required: bool,
     /// JSON Schema of the body (`{}` when unconstrained).
     pub schema: Value,
+    /// Whether the body reaches the guest as a stream while it arrives.
+    pub streamed: bool,
+}
+
+/// What an operation speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// A request and a response.
+    Http,
+    /// A WebSocket session after the upgrade (FastAPI's `@app.websocket`).
+    WebSocket,
 }
 
 /// One path operation, checked.
@@ -36,6 +47,8 @@ pub struct Operation {
     pub template: Template,
     /// Sync (blocking pool) or async (future).
     pub kind: Kind,
+    /// HTTP, or a WebSocket session.
+    pub protocol: Protocol,
     /// Declared parameters, checked at load.
     pub params: Vec<ParamRule>,
     /// The declared request body, if any.
@@ -68,7 +81,21 @@ impl Operation {
             .map_err(|_| anyhow!("invalid method `{}`", decl.method))?;
         let full_path = format!("{}{}", loaded.spec.prefix, decl.path);
         let template = Template::parse(&full_path).map_err(|err| anyhow!(err))?;
-        let kind = exported_kind(decl.kind, loaded, Role::Handler)?;
+        let (kind, protocol) = match decl.kind {
+            types::OperationKind::Websocket => {
+                if decl.method != "GET" {
+                    bail!("a WebSocket operation is a `GET`, not `{}`", decl.method);
+                }
+                (
+                    exported_kind(decl.kind, loaded, Role::WebSocket)?,
+                    Protocol::WebSocket,
+                )
+            }
+            _ => (
+                exported_kind(decl.kind, loaded, Role::Handler)?,
+                Protocol::Http,
+            ),
+        };
         // 1xx answers are interim, never the end of a request: refused here, not per request.
         if !(200..=599).contains(&decl.status_code) {
             bail!(
@@ -111,11 +138,15 @@ impl Operation {
             .body
             .as_ref()
             .map(|body| -> Result<BodyRule> {
+                if body.streamed && (kind != Kind::Async || protocol != Protocol::Http) {
+                    bail!("only an async HTTP operation can read its body as a stream");
+                }
                 Ok(BodyRule {
                     media_type: body.media_type.clone(),
                     required: body.required,
                     schema: serde_json::from_str(&body.schema)
                         .map_err(|err| anyhow!("body schema is not JSON: {err}"))?,
+                    streamed: body.streamed,
                 })
             })
             .transpose()?;
@@ -124,6 +155,7 @@ impl Operation {
             method,
             template,
             kind,
+            protocol,
             params,
             body,
             status_code: decl.status_code,
@@ -144,6 +176,9 @@ pub fn check_provider(
     component: usize,
     loaded: &Component,
 ) -> Result<Provider> {
+    if decl.kind == types::OperationKind::Websocket {
+        bail!("a provider is sync or async, not a WebSocket");
+    }
     let kind = exported_kind(decl.kind, loaded, Role::Provider)?;
     let params = decl
         .params
@@ -171,12 +206,15 @@ pub fn check_provider(
 fn exported_kind(declared: types::OperationKind, loaded: &Component, role: Role) -> Result<Kind> {
     let kind = match declared {
         types::OperationKind::Sync => Kind::Sync,
-        types::OperationKind::Async => Kind::Async,
+        types::OperationKind::Async | types::OperationKind::Websocket => Kind::Async,
     };
     if !loaded.exports(role, kind) {
+        let what = match role {
+            Role::WebSocket => "a WebSocket operation",
+            _ => kind.as_str(),
+        };
         bail!(
-            "it is {} but the component does not export `{}`",
-            kind.as_str(),
+            "it is {what} but the component does not export `{}`",
             role.interface(kind)
         );
     }

@@ -7,7 +7,7 @@ mod deps;
 mod params;
 mod router;
 
-pub use declared::Operation;
+pub use declared::{Operation, Protocol};
 pub use deps::{Graph, Plan, Step};
 pub use params::{RequestParts, detail, validate};
 pub use router::{RouteMatch, Router};

@@ -203,6 +203,15 @@ settings! {
     max_connections: usize = "1024", at_least_one;
     /// Requests served at once; past it, 503.
     max_in_flight: usize = "1024", at_least_one;
+    /// A streamed response that sends no byte for this long is ended (the client sees it cut
+    /// off).
+    stream_idle_timeout: Duration = "60s", longer_than_zero;
+    /// Largest WebSocket message a client may send; a larger one closes the connection (1009).
+    websocket_max_message_bytes: usize = "16777216", at_least_one;
+    /// A WebSocket connection without a message either way for this long is closed (1001).
+    websocket_idle_timeout: Duration = "120s", longer_than_zero;
+    /// Messages a WebSocket client may send per second; more close the connection (1008).
+    websocket_messages_per_second: u64 = "1000", at_least_one;
     /// Time a client has to send its request headers; past it the connection is closed.
     header_read_timeout: Duration = "10s", longer_than_zero;
     /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the remaining

@@ -6,12 +6,15 @@ mod generated {
         world: "fastwasm:app/service",
         imports: { default: trappable },
         exports: { default: async },
+        with: {
+            "fastwasm:app/websocket.connection": crate::guest::capabilities::websocket::Connection,
+        },
     });
 }
 
 pub use generated::Service;
 pub use generated::exports::fastwasm::app::{
-    async_handler, async_provider, handler, metadata, provider,
+    async_handler, async_provider, handler, metadata, provider, websocket_handler,
 };
-pub use generated::fastwasm::app::types;
+pub use generated::fastwasm::app::{bodies, types, websocket};
 pub use generated::fastwasm::app::{host, timers};

@@ -4,13 +4,18 @@
 //! guest work to the request's [`Deadline`], and [`classify`] turns what went wrong into a
 //! [`CallError`] the HTTP layer answers with 503, 504 or 500.
 
-use super::bindings::types;
+use super::bindings::{bodies, types};
 use super::capabilities::GuestState;
+use super::capabilities::websocket::{Connection, Session};
 use super::exports::Bound;
+use super::streams::{Activity, GuestBody, IncomingBody, StreamState, streamed_response};
+use std::fmt;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::time::Instant;
-use wasmtime::component::Accessor;
+use wasmtime::component::{Accessor, StreamReader};
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, format_err};
 
 /// The instant a request's guest work must be done by.
@@ -40,6 +45,8 @@ impl Deadline {
 pub enum Answer {
     /// The response to send.
     Response(types::Response),
+    /// A response whose body the guest is still writing.
+    Streamed(StreamedAnswer),
     /// An error that becomes `{"detail": …}` with its status and headers.
     Raised(types::HttpError),
 }
@@ -50,6 +57,28 @@ impl From<Result<types::Response, types::HttpError>> for Answer {
             Ok(response) => Answer::Response(response),
             Err(error) => Answer::Raised(error),
         }
+    }
+}
+
+/// The head of a streamed response, and its body as the client reads it.
+pub struct StreamedAnswer {
+    /// The status.
+    pub status: u16,
+    /// The headers, as the guest gave them.
+    pub headers: Vec<(String, Vec<u8>)>,
+    /// The body, chunk by chunk as the guest writes it.
+    pub body: GuestBody,
+    /// Follows the writer and the body: the request is over once both are done.
+    pub state: watch::Receiver<StreamState>,
+    /// When the body last moved.
+    pub activity: Arc<Activity>,
+}
+
+impl fmt::Debug for StreamedAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StreamedAnswer")
+            .field("status", &self.status)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +106,6 @@ impl CallError {
 }
 
 /// One call of a guest export.
-#[derive(Debug)]
 pub enum Call {
     /// `metadata.describe`.
     Describe,
@@ -87,6 +115,17 @@ pub enum Call {
         request: types::Request,
         /// The resolved dependencies.
         deps: Vec<types::Dependency>,
+        /// The body as it arrives, for an async operation that declared a streamed body.
+        body: Option<IncomingBody>,
+    },
+    /// `websocket-handler.serve`: one WebSocket connection, for as long as it is open.
+    Serve {
+        /// The validated upgrade request.
+        request: types::Request,
+        /// The resolved dependencies.
+        deps: Vec<types::Dependency>,
+        /// The connection the guest gets a handle to.
+        session: Arc<Session>,
     },
     /// `provider.provide` / `async-provider.provide`.
     Provide {
@@ -117,6 +156,8 @@ pub enum Reply {
     Provided(Result<String, types::HttpError>),
     /// A teardown finished.
     TornDown,
+    /// A WebSocket session ended; an error refuses the upgrade if it came before `accept`.
+    Served(Result<(), types::HttpError>),
 }
 
 impl Reply {
@@ -138,13 +179,20 @@ pub async fn invoke_sync(
 ) -> wasmtime::Result<Reply> {
     Ok(match call {
         Call::Describe => Reply::Described(bound.metadata.call_describe(&mut *store).await?),
-        Call::Handle { request, deps } => Reply::Answered(
+        Call::Handle {
+            request,
+            deps,
+            body: None,
+        } => Reply::Answered(
             bound
                 .handler()?
                 .call_handle(&mut *store, &request, &deps)
                 .await?
                 .into(),
         ),
+        Call::Handle { body: Some(_), .. } | Call::Serve { .. } => {
+            return Err(format_err!("a sync export cannot stream"));
+        }
         Call::Provide {
             name,
             request,
@@ -174,13 +222,40 @@ pub async fn invoke_async(
 ) -> wasmtime::Result<Reply> {
     Ok(match call {
         Call::Describe => return Err(format_err!("`describe` is not an async export")),
-        Call::Handle { request, deps } => Reply::Answered(
-            bound
+        Call::Handle {
+            request,
+            deps,
+            body,
+        } => {
+            let body = match body {
+                Some(body) => Some(accessor.with(|mut store| StreamReader::new(&mut store, body))?),
+                None => None,
+            };
+            let reply = bound
                 .async_handler()?
-                .call_handle(accessor, request, deps)
-                .await?
-                .into(),
-        ),
+                .call_handle(accessor, request, deps, body)
+                .await?;
+            Reply::Answered(match reply {
+                Ok(bodies::Reply::Whole(response)) => Answer::Response(response),
+                Ok(bodies::Reply::Streamed(streamed)) => {
+                    Answer::Streamed(stream_to_client(accessor, streamed)?)
+                }
+                Err(error) => Answer::Raised(error),
+            })
+        }
+        Call::Serve {
+            request,
+            deps,
+            session,
+        } => {
+            let connection =
+                accessor.with(|mut access| access.get().table().push(Connection(session)))?;
+            let served = bound
+                .websocket_handler()?
+                .call_serve(accessor, request, deps, connection)
+                .await?;
+            Reply::Served(served)
+        }
         Call::Provide {
             name,
             request,
@@ -198,6 +273,35 @@ pub async fn invoke_async(
                 .await?;
             Reply::TornDown
         }
+    })
+}
+
+/// Pipes a streamed response's body, which the guest writes in its store, to a body the client
+/// reads.
+fn stream_to_client(
+    accessor: &Accessor<GuestState>,
+    streamed: bodies::StreamedResponse,
+) -> wasmtime::Result<StreamedAnswer> {
+    let bodies::StreamedResponse {
+        status,
+        headers,
+        body,
+        end,
+    } = streamed;
+    accessor.with(|mut store| {
+        let idle_timeout = store.data_mut().stream_idle_timeout;
+        let activity = Activity::new();
+        let (writer, verdict, client_body, state) =
+            streamed_response(activity.clone(), idle_timeout);
+        body.pipe(&mut store, writer)?;
+        end.pipe(&mut store, verdict)?;
+        Ok(StreamedAnswer {
+            status,
+            headers,
+            body: client_body,
+            state,
+            activity,
+        })
     })
 }
 

@@ -4,12 +4,16 @@
 
 use super::bindings::types;
 use super::call::{Answer, Call, CallError, Deadline, Reply};
+use super::capabilities::websocket::Session;
 use super::exports::{Kind, Role};
 use super::instance::{self, Instance, Prepared};
-use super::instances::{PooledInstances, SharedInstances};
+use super::instances::{PooledInstances, SharedInstances, Sharing};
 use super::pool::{BlockingPool, Priority};
+use super::streams::IncomingBody;
 use crate::config::{ComponentSpec, Isolation};
 use std::sync::Arc;
+use tokio::sync::watch;
+use wasmtime::format_err;
 
 /// One loaded component.
 pub struct Component {
@@ -20,10 +24,13 @@ pub struct Component {
     /// What `describe` returned.
     pub info: types::AppInfo,
     prepared: Arc<Prepared>,
-    /// The instances its async operations share, unless it asks for `isolation = "request"`.
-    shared: Option<SharedInstances>,
+    /// The instances its async operations and WebSocket sessions run on: shared, or one per
+    /// request under `isolation = "request"`.
+    shared: SharedInstances,
     /// The idle instances its sync operations reuse, unless it asks for `isolation = "request"`.
     pooled: Option<PooledInstances>,
+    /// Asks its WebSocket sessions to close, with a code and a reason.
+    websocket_closer: watch::Sender<Option<(u16, String)>>,
 }
 
 impl Component {
@@ -35,10 +42,19 @@ impl Component {
     ) -> Self {
         // Must run on the runtime: pools start their expiry tasks.
         let reuse = spec.isolation == Isolation::Instance;
-        let exports = &prepared.exports;
-        let shared = (reuse && exports.has(Role::Handler, Kind::Async))
-            .then(|| SharedInstances::new(prepared.clone()));
-        let pooled = (reuse && exports.has(Role::Handler, Kind::Sync))
+        let sharing = if reuse {
+            Sharing {
+                concurrency: prepared.settings.instance_concurrency,
+                max_requests: prepared.settings.instance_max_requests,
+            }
+        } else {
+            Sharing {
+                concurrency: 1,
+                max_requests: 1,
+            }
+        };
+        let shared = SharedInstances::new(prepared.clone(), sharing);
+        let pooled = (reuse && prepared.exports.has(Role::Handler, Kind::Sync))
             .then(|| PooledInstances::new(prepared.clone()));
         Self {
             spec,
@@ -47,6 +63,7 @@ impl Component {
             prepared,
             shared,
             pooled,
+            websocket_closer: watch::channel(None).0,
         }
     }
 
@@ -60,9 +77,11 @@ impl Component {
         self.prepared.exports.has(role, kind)
     }
 
-    /// Calls operation `operation` of `kind` under `deadline`: async ones on a shared instance,
-    /// sync ones on a pooled one on the blocking pool, each on a fresh instance under
-    /// `isolation = "request"`.
+    /// Calls operation `operation` of `kind` under `deadline`: async ones on a shared instance
+    /// (one of its own under `isolation = "request"`), sync ones on a pooled instance (or a
+    /// fresh one) on the blocking pool. `body` is the request body as it arrives, for an async
+    /// operation that declared a streamed body.
+    #[allow(clippy::too_many_arguments)]
     pub async fn handle(
         &self,
         pool: &BlockingPool,
@@ -70,31 +89,57 @@ impl Component {
         operation: &str,
         request: types::Request,
         deps: Vec<types::Dependency>,
+        body: Option<IncomingBody>,
         deadline: Deadline,
     ) -> Result<Answer, CallError> {
-        match (kind, &self.shared, &self.pooled) {
-            (Kind::Async, Some(shared), _) => shared.handle(request, deps, deadline).await,
-            (Kind::Sync, _, Some(pooled)) => {
-                pooled
-                    .handle(pool, operation, request, deps, deadline)
-                    .await
+        let call = Call::Handle {
+            request,
+            deps,
+            body,
+        };
+        let reply = match (kind, &self.pooled) {
+            (Kind::Async, _) => self.shared.call(call, deadline).await?,
+            (Kind::Sync, Some(pooled)) => pooled.handle(pool, operation, call, deadline).await?,
+            (Kind::Sync, None) => {
+                let priority = Priority::Request;
+                self.run_one(pool, kind, &mut None, operation, call, deadline, priority)
+                    .await?
             }
-            _ => {
-                let call = Call::Handle { request, deps };
-                self.run_one(
-                    pool,
-                    kind,
-                    &mut None,
-                    operation,
-                    call,
-                    deadline,
-                    Priority::Request,
-                )
-                .await?
-                .into_answer()
-                .map_err(CallError::Guest)
-            }
+        };
+        reply.into_answer().map_err(CallError::Guest)
+    }
+
+    /// Serves one WebSocket connection on a shared instance, until the guest returns.
+    pub async fn serve_websocket(
+        &self,
+        request: types::Request,
+        deps: Vec<types::Dependency>,
+        session: Arc<Session>,
+        deadline: Deadline,
+    ) -> Result<Result<(), types::HttpError>, CallError> {
+        let call = Call::Serve {
+            request,
+            deps,
+            session,
+        };
+        match self.shared.call(call, deadline).await? {
+            Reply::Served(served) => Ok(served),
+            other => Err(CallError::Guest(format_err!(
+                "expected a WebSocket session's end, got {other:?}"
+            ))),
         }
+    }
+
+    /// What tells this component's WebSocket sessions to close.
+    pub fn websocket_closer(&self) -> watch::Receiver<Option<(u16, String)>> {
+        self.websocket_closer.subscribe()
+    }
+
+    /// Closes every WebSocket session of this component with `code` and `reason` (on shutdown,
+    /// and when a reload replaces it).
+    pub fn close_websockets(&self, code: u16, reason: &str) {
+        self.websocket_closer
+            .send_replace(Some((code, reason.to_owned())));
     }
 
     /// Runs `calls` on the request's own instance of this component in `slot` (see

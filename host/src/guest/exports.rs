@@ -1,7 +1,9 @@
 //! Which `fastwasm:app` interfaces a component exports, looked up once when it is linked, and
 //! bound to each instance when it starts.
 
-use super::bindings::{async_handler, async_provider, handler, metadata, provider};
+use super::bindings::{
+    async_handler, async_provider, handler, metadata, provider, websocket_handler,
+};
 use super::capabilities::GuestState;
 use anyhow::{Result, anyhow, bail};
 use wasmtime::Store;
@@ -33,6 +35,8 @@ pub enum Role {
     Handler,
     /// Dependency providers (`provider`, `async-provider`).
     Provider,
+    /// WebSocket operations (`websocket-handler`, async only).
+    WebSocket,
 }
 
 impl Role {
@@ -43,6 +47,7 @@ impl Role {
             (Role::Handler, Kind::Async) => "fastwasm:app/async-handler",
             (Role::Provider, Kind::Sync) => "fastwasm:app/provider",
             (Role::Provider, Kind::Async) => "fastwasm:app/async-provider",
+            (Role::WebSocket, _) => "fastwasm:app/websocket-handler",
         }
     }
 }
@@ -55,6 +60,7 @@ pub struct Exports {
     async_handler: Option<async_handler::GuestIndices>,
     provider: Option<provider::GuestIndices>,
     async_provider: Option<async_provider::GuestIndices>,
+    websocket_handler: Option<websocket_handler::GuestIndices>,
 }
 
 impl Exports {
@@ -72,16 +78,19 @@ impl Exports {
             async_handler: async_handler::GuestIndices::new(pre).ok(),
             provider: provider::GuestIndices::new(pre).ok(),
             async_provider: async_provider::GuestIndices::new(pre).ok(),
+            websocket_handler: websocket_handler::GuestIndices::new(pre).ok(),
         };
-        let serves = [Role::Handler, Role::Provider].into_iter().any(|role| {
-            [Kind::Sync, Kind::Async]
-                .into_iter()
-                .any(|k| exports.has(role, k))
-        });
+        let serves = [Role::Handler, Role::Provider, Role::WebSocket]
+            .into_iter()
+            .any(|role| {
+                [Kind::Sync, Kind::Async]
+                    .into_iter()
+                    .any(|k| exports.has(role, k))
+            });
         if !serves {
             bail!(
-                "it exports none of `fastwasm:app/handler`, `async-handler`, `provider` or \
-                 `async-provider`"
+                "it exports none of `fastwasm:app/handler`, `async-handler`, `provider`, \
+                 `async-provider` or `websocket-handler`"
             );
         }
         Ok(exports)
@@ -94,6 +103,8 @@ impl Exports {
             (Role::Handler, Kind::Async) => self.async_handler.is_some(),
             (Role::Provider, Kind::Sync) => self.provider.is_some(),
             (Role::Provider, Kind::Async) => self.async_provider.is_some(),
+            (Role::WebSocket, Kind::Async) => self.websocket_handler.is_some(),
+            (Role::WebSocket, Kind::Sync) => false,
         }
     }
 
@@ -110,6 +121,7 @@ impl Exports {
             async_handler: bind(&self.async_handler, |i| i.load(&mut store, instance))?,
             provider: bind(&self.provider, |i| i.load(&mut store, instance))?,
             async_provider: bind(&self.async_provider, |i| i.load(&mut store, instance))?,
+            websocket_handler: bind(&self.websocket_handler, |i| i.load(&mut store, instance))?,
         })
     }
 }
@@ -128,6 +140,7 @@ pub struct Bound {
     async_handler: Option<async_handler::Guest>,
     provider: Option<provider::Guest>,
     async_provider: Option<async_provider::Guest>,
+    websocket_handler: Option<websocket_handler::Guest>,
 }
 
 impl Bound {
@@ -145,6 +158,10 @@ impl Bound {
 
     pub(super) fn async_provider(&self) -> wasmtime::Result<&async_provider::Guest> {
         present(&self.async_provider, Role::Provider, Kind::Async)
+    }
+
+    pub(super) fn websocket_handler(&self) -> wasmtime::Result<&websocket_handler::Guest> {
+        present(&self.websocket_handler, Role::WebSocket, Kind::Async)
     }
 }
 

@@ -90,12 +90,7 @@ impl Prepared {
         deadline: Deadline,
     ) -> wasmtime::Result<Store<GuestState>> {
         let tag = GuestTag::new(&self.spec.name, operation);
-        let state = GuestState::new(
-            tag,
-            &self.spec.grants,
-            self.settings.max_memory_bytes,
-            deadline.instant(),
-        )?;
+        let state = GuestState::new(tag, &self.spec.grants, &self.settings, deadline.instant())?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);

@@ -17,11 +17,14 @@ mod instance;
 mod instances;
 mod pool;
 mod runtime;
+mod streams;
 
 pub use bindings::types;
 pub use call::{Answer, Call, CallError, Deadline, Reply};
+pub use capabilities::websocket::{Accepted, Limits as WebSocketLimits, Session};
 pub use component::Component;
 pub use exports::{Kind, Role};
 pub use instance::Instance;
 pub use pool::Priority;
 pub use runtime::Runtime;
+pub use streams::{BodyError, GuestBody, IncomingBody};

@@ -28,6 +28,8 @@ pub struct Runtime {
     settings: Settings,
     budget: Arc<Budget>,
     pool: BlockingPool,
+    /// One clone per open WebSocket session.
+    websockets: Arc<()>,
 }
 
 impl Runtime {
@@ -42,7 +44,21 @@ impl Runtime {
             engine,
             linker,
             settings,
+            websockets: Arc::new(()),
         })
+    }
+
+    /// A token an open WebSocket session holds, so that shutdown can wait for them to close.
+    pub fn websocket_token(&self) -> Arc<()> {
+        self.websockets.clone()
+    }
+
+    /// Waits until every WebSocket session has closed, for up to `grace`.
+    pub async fn websockets_closed(&self, grace: std::time::Duration) {
+        let until = tokio::time::Instant::now() + grace;
+        while Arc::strong_count(&self.websockets) > 1 && tokio::time::Instant::now() < until {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// The settings the runtime was built with.

@@ -1,10 +1,12 @@
 //! One request, accept to response: [`Server`] accepts connections under the HTTP limits and
 //! holds the app snapshot; `pipeline` routes a request, validates it, resolves its dependencies
-//! (`scope`), calls the operation and renders the answer (`respond`).
+//! (`scope`), calls the operation and renders the answer (`respond`); `websocket` answers the
+//! handshake of WebSocket operations.
 
 mod pipeline;
 mod respond;
 mod scope;
 mod server;
+mod websocket;
 
 pub use server::Server;

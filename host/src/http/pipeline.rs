@@ -1,12 +1,13 @@
 //! One request through the app: route (404, 405 with `Allow`), read the body (413), validate
 //! the parameters (422), resolve the dependencies, call the operation, tear the dependencies
 //! down, and render the answer. Guest failures are logged here with the component, its version
-//! and the operation.
+//! and the operation. WebSocket operations leave for `websocket` once routed.
 
 use super::respond::{self, HttpResponse};
 use super::scope::{RequestScope, Resolution};
-use crate::app::{self, App, Operation, RequestParts, RouteMatch};
-use crate::guest::{Answer, CallError, Deadline, Runtime, types};
+use super::websocket;
+use crate::app::{self, App, Operation, Protocol, RequestParts, RouteMatch};
+use crate::guest::{Answer, BodyError, CallError, Deadline, IncomingBody, Runtime, types};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -29,28 +30,42 @@ pub struct Served {
 pub async fn respond(
     app: Arc<App>,
     runtime: &Arc<Runtime>,
-    req: Request<Incoming>,
+    mut req: Request<Incoming>,
     served: &mut Served,
 ) -> HttpResponse {
-    let (parts, body) = req.into_parts();
-    let (op_index, template, path_params) = match app.router.at(&parts.method, parts.uri.path()) {
+    let (op_index, route, path_params) = match app.router.at(req.method(), req.uri().path()) {
         RouteMatch::Found {
             target,
             template,
             params,
-        } => (*target, template, params),
+        } => (*target, template.raw.clone(), params),
         RouteMatch::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
         RouteMatch::NotFound => return respond::status(StatusCode::NOT_FOUND),
     };
     let op = &app.operations[op_index];
-    let component = &app.components[op.component];
     served.operation = Some(op.id.clone());
-    served.component = Some(component.spec.name.clone());
+    served.component = Some(app.components[op.component].spec.name.clone());
+    let upgrade = match op.protocol {
+        Protocol::WebSocket => match websocket::upgrade(&mut req) {
+            Some(upgrade) => Some(upgrade),
+            None => return websocket::upgrade_required(),
+        },
+        Protocol::Http => None,
+    };
 
     let settings = runtime.settings();
-    let body = match read_body(body, &parts.headers, settings.max_body_bytes).await {
-        Ok(body) => body,
-        Err(status) => return respond::status(status),
+    let (parts, body) = req.into_parts();
+    let streamed = op.body.as_ref().is_some_and(|body| body.streamed);
+    let (bytes, stream) = if streamed {
+        match streamed_body(body, &parts.headers, settings.max_body_bytes) {
+            Ok((stream, too_large)) => (Bytes::new(), Some((stream, too_large))),
+            Err(status) => return respond::status(status),
+        }
+    } else {
+        match read_body(body, &parts.headers, settings.max_body_bytes).await {
+            Ok(bytes) => (bytes, None),
+            Err(status) => return respond::status(status),
+        }
     };
     let query = parts.uri.query().unwrap_or("");
     let request_parts = RequestParts {
@@ -73,66 +88,158 @@ pub async fn respond(
             .iter()
             .map(|(name, value)| (name.as_str().to_owned(), value.as_bytes().to_vec()))
             .collect(),
-        body: body.to_vec(),
-        route: template.raw.clone(),
+        body: bytes.to_vec(),
+        route,
         operation_id: op.id.clone(),
         params,
     };
-    let outcome = run(app.clone(), runtime.clone(), op_index, request).await;
+    if let Some(upgrade) = upgrade {
+        return websocket::serve(app.clone(), runtime.clone(), op_index, request, upgrade).await;
+    }
+    let outcome = run(app.clone(), runtime.clone(), op_index, request, stream).await;
+    let component = &app.components[op.component].spec.name;
+    let outcome = outcome.map(|answer| match answer {
+        Answer::Streamed(mut streamed) => {
+            streamed.body = streamed.body.labelled(component, &op.id);
+            Answer::Streamed(streamed)
+        }
+        other => other,
+    });
     render(&app, op, outcome, settings.request_timeout)
 }
+
+/// A streamed request body and the signal that it went past the body limit.
+type Stream = (IncomingBody, oneshot::Receiver<()>);
 
 /// The guest work of a request. When the operation has teardowns, it runs in a task of its
 /// own: a client that leaves drops this future, and the task then stops waiting for the
 /// handler but still tears down what was provided, as FastAPI always runs the code after
-/// `yield`.
+/// `yield` — after a streamed body is sent, when the body streams.
 async fn run(
     app: Arc<App>,
     runtime: Arc<Runtime>,
     op_index: usize,
     request: types::Request,
+    body: Option<Stream>,
 ) -> Result<Answer, CallError> {
     if !app.operations[op_index].tears_down {
-        return resolve_and_call(&app, &runtime, op_index, request, None).await;
+        let op = &app.operations[op_index];
+        let deadline = Deadline::after(runtime.settings().request_timeout);
+        let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
+        return call(
+            &app, &runtime, op, &mut scope, request, body, None, deadline,
+        )
+        .await;
     }
+    let (answer_tx, answer) = oneshot::channel();
     let (_client, gone) = oneshot::channel::<()>();
-    let work = tokio::spawn(async move {
-        resolve_and_call(&app, &runtime, op_index, request, Some(gone)).await
+    tokio::spawn(async move {
+        let op = &app.operations[op_index];
+        let deadline = Deadline::after(runtime.settings().request_timeout);
+        let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
+        let outcome = call(
+            &app,
+            &runtime,
+            op,
+            &mut scope,
+            request,
+            body,
+            Some(gone),
+            deadline,
+        )
+        .await;
+        match &outcome {
+            Ok(Answer::Streamed(streamed)) => {
+                let mut state = streamed.state.clone();
+                let _ = answer_tx.send(outcome);
+                // The dependencies serve the body too: tear them down once it is sent.
+                let _ = state.wait_for(|state| state.body_done).await;
+                scope.teardown().await;
+            }
+            _ => {
+                scope.teardown().await;
+                let _ = answer_tx.send(outcome);
+            }
+        }
     });
-    work.await.unwrap_or_else(|panic| {
+    answer.await.unwrap_or_else(|_| {
         Err(CallError::Guest(format_err!(
-            "the request panicked: {panic}"
+            "the request's task ended without an answer"
         )))
     })
 }
 
-/// Resolves the operation's dependencies, calls it, and runs the teardowns, all under one
-/// deadline (teardowns get their own). `gone` resolves when the client has left.
-async fn resolve_and_call(
+/// Resolves the operation's dependencies and calls it, under `deadline`. `gone` resolves when
+/// the client has left; a streamed body that outgrows the limit ends the call with 413.
+#[allow(clippy::too_many_arguments)]
+async fn call(
     app: &App,
     runtime: &Runtime,
-    op_index: usize,
+    op: &Operation,
+    scope: &mut RequestScope<'_>,
     request: types::Request,
+    body: Option<Stream>,
     gone: Option<oneshot::Receiver<()>>,
+    deadline: Deadline,
 ) -> Result<Answer, CallError> {
-    let op = &app.operations[op_index];
-    let deadline = Deadline::after(runtime.settings().request_timeout);
-    let mut scope = RequestScope::new(runtime, app, &op.id, deadline);
-    let outcome = match scope.resolve(&op.plan, &request).await {
+    match scope.resolve(&op.plan, &request).await {
         Ok(Resolution::Ready(deps)) => {
             let component = &app.components[op.component];
-            let call = component.handle(runtime.pool(), op.kind, &op.id, request, deps, deadline);
-            match gone {
-                Some(gone) => tokio::select! {
-                    outcome = call => outcome,
-                    _ = gone => {
-                        tracing::info!(operation = %op.id,
-                            "the client left before the answer; tearing down its dependencies");
-                        Err(CallError::Guest(format_err!("the client left")))
+            let (body, mut too_large) = match body {
+                Some((body, too_large)) => (Some(body), Some(too_large)),
+                None => (None, None),
+            };
+            let call = component.handle(
+                runtime.pool(),
+                op.kind,
+                &op.id,
+                request,
+                deps,
+                body,
+                deadline,
+            );
+            let refused = || {
+                Ok(Answer::Raised(types::HttpError {
+                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
+                    detail: "\"Payload Too Large\"".into(),
+                    headers: Vec::new(),
+                }))
+            };
+            let limit_hit = async {
+                let hit = match too_large.as_mut() {
+                    Some(signal) => signal.await.is_ok(),
+                    None => false,
+                };
+                if !hit {
+                    std::future::pending::<()>().await;
+                }
+            };
+            let gone = async {
+                match gone {
+                    Some(gone) => {
+                        let _ = gone.await;
                     }
-                },
-                None => call.await,
+                    None => std::future::pending().await,
+                }
+            };
+            let outcome = tokio::select! {
+                biased;
+                () = limit_hit => return refused(),
+                outcome = call => outcome,
+                () = gone => {
+                    tracing::info!(operation = %op.id,
+                        "the client left before the answer; tearing down its dependencies");
+                    Err(CallError::Guest(format_err!("the client left")))
+                }
+            };
+            // A guest that answered at the end of a cut-off body answered too soon.
+            if too_large
+                .as_mut()
+                .is_some_and(|signal| signal.try_recv().is_ok())
+            {
+                return refused();
             }
+            outcome
         }
         // A provider ended the request (a 401, say): its error is the response.
         Ok(Resolution::Rejected(error)) => Ok(Answer::Raised(error)),
@@ -147,14 +254,11 @@ async fn resolve_and_call(
             }
             Err(failure.error)
         }
-    };
-    // Teardowns run after the handler, also when it or a provider failed.
-    scope.teardown().await;
-    outcome
+    }
 }
 
 /// The HTTP response for an outcome; failures are logged with the component and operation.
-fn render(
+pub fn render(
     app: &App,
     op: &Operation,
     outcome: Result<Answer, CallError>,
@@ -202,13 +306,8 @@ fn method_not_allowed(allowed: &[hyper::Method]) -> HttpResponse {
     response
 }
 
-/// Reads the body up to `limit` bytes: 413 past it (before reading, when Content-Length says
-/// so), 400 when the client breaks off.
-async fn read_body(
-    body: Incoming,
-    headers: &hyper::HeaderMap,
-    limit: u64,
-) -> Result<Bytes, StatusCode> {
+/// 413 before reading a body whose declared length is past `limit`.
+fn check_declared_length(headers: &hyper::HeaderMap, limit: u64) -> Result<(), StatusCode> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
@@ -216,6 +315,17 @@ async fn read_body(
     if declared.is_some_and(|length| length > limit) {
         return Err(StatusCode::PAYLOAD_TOO_LARGE);
     }
+    Ok(())
+}
+
+/// Reads the body up to `limit` bytes: 413 past it (before reading, when Content-Length says
+/// so), 400 when the client breaks off.
+async fn read_body(
+    body: Incoming,
+    headers: &hyper::HeaderMap,
+    limit: u64,
+) -> Result<Bytes, StatusCode> {
+    check_declared_length(headers, limit)?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
@@ -224,4 +334,16 @@ async fn read_body(
         }
         Err(_) => Err(StatusCode::BAD_REQUEST),
     }
+}
+
+/// The body as a stream for the guest, held to `limit` as it flows.
+fn streamed_body(
+    body: Incoming,
+    headers: &hyper::HeaderMap,
+    limit: u64,
+) -> Result<Stream, StatusCode> {
+    check_declared_length(headers, limit)?;
+    let (too_large, signal) = oneshot::channel();
+    let body = body.map_err(|err| -> BodyError { Box::new(err) }).boxed();
+    Ok((IncomingBody::new(body, limit, too_large), signal))
 }

@@ -1,19 +1,81 @@
 //! Building HTTP responses: JSON `detail` errors in FastAPI's shape, and guest answers checked
 //! before they reach the client.
 
-use crate::guest::Answer;
+use crate::guest::{Answer, GuestBody};
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
+use hyper::body::{Body, Frame, SizeHint};
+use hyper::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use serde_json::{Value, json};
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 /// What the host sends back.
-pub type HttpResponse = Response<Full<Bytes>>;
+pub type HttpResponse = Response<ResponseBody>;
+
+/// A response body: whole, or written by the guest while it is sent.
+pub enum ResponseBody {
+    /// Every byte at once.
+    Whole(Full<Bytes>),
+    /// As the guest writes it.
+    Streamed(GuestBody),
+}
+
+impl std::fmt::Debug for ResponseBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResponseBody::Whole(_) => "ResponseBody::Whole",
+            ResponseBody::Streamed(_) => "ResponseBody::Streamed",
+        })
+    }
+}
+
+impl ResponseBody {
+    fn whole(bytes: impl Into<Bytes>) -> Self {
+        ResponseBody::Whole(Full::new(bytes.into()))
+    }
+
+    /// No bytes at all.
+    pub fn empty() -> Self {
+        Self::whole(Bytes::new())
+    }
+}
+
+impl Body for ResponseBody {
+    type Data = Bytes;
+    type Error = crate::guest::BodyError;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        match self.get_mut() {
+            ResponseBody::Whole(full) => Pin::new(full)
+                .poll_frame(cx)
+                .map_err(|never| match never {}),
+            ResponseBody::Streamed(body) => Pin::new(body).poll_frame(cx),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        match self {
+            ResponseBody::Whole(full) => full.is_end_stream(),
+            ResponseBody::Streamed(_) => false,
+        }
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ResponseBody::Whole(full) => full.size_hint(),
+            ResponseBody::Streamed(_) => SizeHint::default(),
+        }
+    }
+}
 
 /// A JSON response.
 pub fn json(status: StatusCode, body: &Value) -> HttpResponse {
-    let mut response = Response::new(Full::new(Bytes::from(body.to_string())));
+    let mut response = Response::new(ResponseBody::whole(body.to_string()));
     *response.status_mut() = status;
     response
         .headers_mut()
@@ -35,12 +97,17 @@ pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
         Answer::Response(response) => (
             response.status,
             response.headers,
-            Bytes::from(response.body),
+            ResponseBody::whole(response.body),
+        ),
+        Answer::Streamed(streamed) => (
+            streamed.status,
+            streamed.headers,
+            ResponseBody::Streamed(streamed.body),
         ),
         Answer::Raised(error) => {
             // `detail` is JSON text; a guest that sent plain text still gets a JSON body.
             let detail = serde_json::from_str(&error.detail).unwrap_or(Value::String(error.detail));
-            let body = Bytes::from(json!({ "detail": detail }).to_string());
+            let body = ResponseBody::whole(json!({ "detail": detail }).to_string());
             let mut headers = error.headers;
             headers.retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
             headers.push(("content-type".into(), b"application/json".to_vec()));
@@ -51,11 +118,25 @@ pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
         .ok()
         .filter(|s| s.as_u16() >= 200)
         .ok_or_else(|| format!("status {status} is not a final HTTP status"))?;
-    let mut response = Response::new(Full::new(body));
+    // A streamed body's length is the guest's to declare; a whole one's, the host's to count.
+    let keeps_length = matches!(body, ResponseBody::Streamed(_));
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("header name {name:?} is invalid"))?;
+        if name == CONTENT_LENGTH && keeps_length {
+            if std::str::from_utf8(&value).is_ok_and(|v| v.trim().parse::<u64>().is_ok()) {
+                response
+                    .headers_mut()
+                    .insert(name, HeaderValue::from_bytes(&value).unwrap());
+                continue;
+            }
+            return Err(format!(
+                "content-length {:?} is not a length",
+                String::from_utf8_lossy(&value)
+            ));
+        }
         if is_hop_by_hop(&name) {
             continue;
         }

@@ -92,7 +92,7 @@ impl Server {
             let server = self.clone();
             let service = service_fn(move |req| server.clone().handle(req, peer));
             let connection = builder
-                .serve_connection(TokioIo::new(stream), service)
+                .serve_connection_with_upgrades(TokioIo::new(stream), service)
                 .into_owned();
             let connection = graceful.watch(connection);
             tokio::spawn(async move {
@@ -103,6 +103,13 @@ impl Server {
             });
         }
         drop(listener);
+        // WebSocket connections left HTTP behind: close them first, with a reason.
+        for component in &self.app().components {
+            component.close_websockets(1001, "the server is shutting down");
+        }
+        self.runtime
+            .websockets_closed(self.settings.shutdown_grace)
+            .await;
         tracing::info!(
             "shutting down: waiting up to {:?} for in-flight requests",
             self.settings.shutdown_grace

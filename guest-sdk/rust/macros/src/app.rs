@@ -94,25 +94,30 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
     let declarations = routes.iter().map(Route::declaration);
     let provider_declarations = providers.iter().map(Route::declaration);
     let callers = routes.iter().chain(&providers).map(Route::caller_fn);
-    let arms = |is_async: bool| {
-        let arms = routes
+    // Which export serves a route: sync handler, async handler, or WebSocket handler.
+    let serves = |route: &Route, is_async: bool, websocket: bool| {
+        let is_websocket = matches!(
+            route.role,
+            Role::Operation {
+                websocket: true,
+                ..
+            }
+        );
+        route.is_async == is_async && is_websocket == websocket
+    };
+    let arms = |is_async: bool, websocket: bool| {
+        routes
             .iter()
-            .filter(|route| route.is_async == is_async)
+            .filter(|route| serves(route, is_async, websocket))
             .map(|route| {
                 let (id, caller) = (&route.id, route.caller());
                 let awaiting = is_async.then(|| quote!(.await));
                 quote!(#id => #caller(&ctx)#awaiting,)
-            });
-        quote! {
-            let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps);
-            match ctx.operation_id() {
-                #(#arms)*
-                other => ::fastwasm_guest::__private::unknown_operation(other),
-            }
-        }
+            })
+            .collect::<Vec<_>>()
     };
-    let sync_arms = arms(false);
-    let async_arms = arms(true);
+    let (sync_arms, async_arms, websocket_arms) =
+        (arms(false, false), arms(true, false), arms(true, true));
     let provider_arms = |is_async: bool| {
         let awaiting = is_async.then(|| quote!(.await));
         let provides = providers
@@ -174,7 +179,11 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 ::fastwasm_guest::__private::WitResponse,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
-                #sync_arms
+                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps);
+                match ctx.operation_id() {
+                    #(#sync_arms)*
+                    other => ::fastwasm_guest::__private::unknown_operation(other),
+                }
             }
         }
 
@@ -182,11 +191,30 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             async fn handle(
                 req: ::fastwasm_guest::__private::WitRequest,
                 deps: ::std::vec::Vec<::fastwasm_guest::__private::Dependency>,
+                body: ::core::option::Option<::fastwasm_guest::__private::StreamReader<u8>>,
             ) -> ::core::result::Result<
-                ::fastwasm_guest::__private::WitResponse,
+                ::fastwasm_guest::__private::Reply,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
-                #async_arms
+                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_body(body);
+                match ctx.operation_id() {
+                    #(#async_arms)*
+                    other => ::fastwasm_guest::__private::unknown_operation(other),
+                }
+            }
+        }
+
+        impl ::fastwasm_guest::__private::WebsocketHandlerGuest for __FastwasmApp {
+            async fn serve(
+                req: ::fastwasm_guest::__private::WitRequest,
+                deps: ::std::vec::Vec<::fastwasm_guest::__private::Dependency>,
+                ws: ::fastwasm_guest::__private::Connection,
+            ) -> ::core::result::Result<(), ::fastwasm_guest::__private::WitHttpError> {
+                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_websocket(ws);
+                match ctx.operation_id() {
+                    #(#websocket_arms)*
+                    other => ::fastwasm_guest::__private::unknown_session(other),
+                }
             }
         }
 
@@ -242,6 +270,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
             let _ = <__FastwasmApp as ::fastwasm_guest::__private::ProviderGuest>::teardown;
             let _ = <__FastwasmApp as ::fastwasm_guest::__private::AsyncProviderGuest>::provide;
             let _ = <__FastwasmApp as ::fastwasm_guest::__private::AsyncProviderGuest>::teardown;
+            let _ = <__FastwasmApp as ::fastwasm_guest::__private::WebsocketHandlerGuest>::serve;
         };
     };
     items.push(Item::Verbatim(generated));

@@ -2,8 +2,9 @@
 //!
 //! `#[app]` on an inline module finds every function in it that carries a route attribute
 //! (`#[get("/path")]`, `#[post(...)]`, …), checks its signature, and generates the component's
-//! exports: `describe` (the declaration the host routes and validates from), the sync handler
-//! and the async handler. The route attributes themselves are markers that only `#[app]` reads.
+//! exports: `describe` (the declaration the host routes and validates from), the sync handler,
+//! the async handler and the WebSocket handler. The route attributes themselves are markers
+//! that only `#[app]` reads.
 
 mod app;
 mod route;
@@ -37,4 +38,6 @@ macro_rules! route_markers {
     )*};
 }
 
-route_markers!(get, post, put, patch, delete, head, options, provider);
+route_markers!(
+    get, post, put, patch, delete, head, options, provider, websocket
+);

@@ -9,15 +9,19 @@ use syn::{Attribute, Expr, FnArg, ItemFn, Lit, LitStr, Meta, Pat, ReturnType, To
 
 pub const METHODS: [&str; 7] = ["get", "post", "put", "patch", "delete", "head", "options"];
 
+/// The attribute of a WebSocket operation: a `GET` that upgrades.
+pub const WEBSOCKET: &str = "websocket";
+
 /// What a marked function is.
 pub enum Role {
-    /// A path operation: `#[get("/items/{item_id}")]`.
+    /// A path operation: `#[get("/items/{item_id}")]`, or `#[websocket("/ws")]`.
     Operation {
         method: String,
         path: LitStr,
         status_code: u16,
         tags: Vec<String>,
         summary: Option<String>,
+        websocket: bool,
     },
     /// A dependency provider: `#[provider("db", teardown = close_db)]`.
     Provider { teardown: Option<syn::Ident> },
@@ -41,10 +45,11 @@ struct RouteArg {
     options: Vec<(syn::Ident, Expr)>,
 }
 
-/// The HTTP method of a route attribute (`get`, `fastwasm_guest::post`, …), if it is one.
+/// The HTTP method of a route attribute (`get`, `fastwasm_guest::post`, …, or `websocket`), if
+/// it is one.
 pub fn route_method(attr: &Attribute) -> Option<String> {
     let last = attr.path().segments.last()?.ident.to_string();
-    METHODS.contains(&last.as_str()).then_some(last)
+    (METHODS.contains(&last.as_str()) || last == WEBSOCKET).then_some(last)
 }
 
 /// Whether an attribute is `#[provider(...)]`.
@@ -144,6 +149,13 @@ impl Route {
             ));
         }
 
+        let websocket = method == WEBSOCKET;
+        if websocket && func.sig.asyncness.is_none() {
+            return Err(syn::Error::new(
+                func.sig.fn_token.span(),
+                "a WebSocket operation is an `async fn`",
+            ));
+        }
         let doc = doc_text(&func.attrs);
         let summary = summary
             .or_else(|| doc.as_deref().and_then(first_paragraph))
@@ -154,11 +166,16 @@ impl Route {
             ident: func.sig.ident.clone(),
             is_async: func.sig.asyncness.is_some(),
             role: Role::Operation {
-                method: method.to_ascii_uppercase(),
+                method: if websocket {
+                    "GET".to_owned()
+                } else {
+                    method.to_ascii_uppercase()
+                },
                 path,
                 status_code,
                 tags,
                 summary,
+                websocket,
             },
             description: doc,
             args,
@@ -215,12 +232,18 @@ impl Route {
                 status_code,
                 tags,
                 summary,
+                websocket,
             } => {
                 let summary = option_str(summary);
+                let kind = match (websocket, is_async) {
+                    (true, _) => quote!(Websocket),
+                    (false, true) => quote!(Async),
+                    (false, false) => quote!(Sync),
+                };
                 quote! {{
                     let mut spec = ::fastwasm_guest::__private::OperationSpec::new(
-                        #id, #method, #path, #is_async, #status_code, #summary, #description,
-                        &[#(#tags),*],
+                        #id, #method, #path, ::fastwasm_guest::__private::OperationKind::#kind,
+                        #status_code, #summary, #description, &[#(#tags),*],
                     );
                     #(#declares)*
                     spec.finish()
@@ -265,7 +288,7 @@ impl Route {
             quote_spanned! {ty.span()=>
                 const _: () = assert!(
                     !<#ty as ::fastwasm_guest::FromRequest>::READS_BODY,
-                    "a body extractor (Json, Body, Request) must be the last argument"
+                    "a body extractor (Json, Body, BodyStream, WebSocket, Request) must be the last argument"
                 );
             }
         });
@@ -283,6 +306,22 @@ impl Route {
         // The conversion is spanned at the return type: a type that does not fit is reported
         // there, once.
         let (returns, convert, finish) = match &self.role {
+            Role::Operation {
+                websocket: true, ..
+            } => (
+                quote!(()),
+                quote_spanned! {output.span()=>
+                    <#output as ::fastwasm_guest::__private::IntoSessionEnd>::into_session_end(value)
+                },
+                quote!(::fastwasm_guest::__private::finish_session),
+            ),
+            Role::Operation { status_code, .. } if self.is_async => (
+                quote!(::fastwasm_guest::__private::Reply),
+                quote_spanned! {output.span()=>
+                    <#output as ::fastwasm_guest::IntoResponse>::into_response(value)
+                },
+                quote!(|outcome| ::fastwasm_guest::__private::finish_async(outcome, #status_code)),
+            ),
             Role::Operation { status_code, .. } => (
                 quote!(::fastwasm_guest::__private::WitResponse),
                 quote_spanned! {output.span()=>

@@ -2,11 +2,13 @@
 //! to other requests.
 
 use super::GuestState;
-use crate::guest::bindings::{host, timers, types};
+use crate::guest::bindings::{bodies, host, timers, types};
 use std::time::Duration;
 use wasmtime::component::{Accessor, HasSelf};
 
 impl types::Host for GuestState {}
+
+impl bodies::Host for GuestState {}
 
 impl host::Host for GuestState {
     fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {

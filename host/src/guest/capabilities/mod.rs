@@ -3,10 +3,12 @@
 
 mod host_api;
 mod stdio;
+pub mod websocket;
 
 use super::bindings;
-use crate::config::Grants;
+use crate::config::{Grants, Settings};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
 use wasmtime::{Engine, Result, StoreLimits, StoreLimitsBuilder};
@@ -51,14 +53,16 @@ pub struct GuestState {
     tag: GuestTag,
     /// When running wasm must stop; the epoch callback traps past it.
     pub(in crate::guest) deadline: tokio::time::Instant,
+    /// How long a streamed response may go without a byte before the host ends it.
+    pub(in crate::guest) stream_idle_timeout: Duration,
 }
 
 impl GuestState {
-    /// A fresh state with the component's grants and the memory cap.
+    /// A fresh state with the component's grants and the host's limits.
     pub fn new(
         tag: GuestTag,
         grants: &Grants,
-        max_memory_bytes: u64,
+        settings: &Settings,
         deadline: tokio::time::Instant,
     ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
@@ -85,7 +89,7 @@ impl GuestState {
             wasi.inherit_network().allow_ip_name_lookup(true);
         }
         let limits = StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(max_memory_bytes).unwrap_or(usize::MAX))
+            .memory_size(usize::try_from(settings.max_memory_bytes).unwrap_or(usize::MAX))
             .trap_on_grow_failure(true)
             .build();
         Ok(Self {
@@ -94,12 +98,18 @@ impl GuestState {
             limits,
             tag,
             deadline,
+            stream_idle_timeout: settings.stream_idle_timeout,
         })
     }
 
     /// Who this store runs for.
     pub fn tag(&self) -> &GuestTag {
         &self.tag
+    }
+
+    /// The resources the guest holds handles to.
+    pub fn table(&mut self) -> &mut ResourceTable {
+        &mut self.table
     }
 }
 

@@ -11,10 +11,11 @@
 //! The price is isolation. Requests on one instance see its globals (a cache in a module global
 //! persists, as in a FastAPI process), and a trap ends the instance: for a shared one, it fails
 //! the other requests in flight on it too. An instance that trapped or timed out is never
-//! reused. `isolation = "request"` on a component gives each request a fresh instance instead.
+//! reused. `isolation = "request"` on a component gives each request a fresh instance instead
+//! (for async operations, a shared instance that takes one request in its life).
 
 mod pooled;
 mod shared;
 
 pub use pooled::PooledInstances;
-pub use shared::SharedInstances;
+pub use shared::{SharedInstances, Sharing};

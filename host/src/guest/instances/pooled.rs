@@ -4,9 +4,8 @@
 //! `instance_idle_timeout` ends; and when the instance budget is spent, idle ones are given up
 //! for instances that have work (see `budget`).
 
-use crate::guest::bindings::types;
 use crate::guest::budget::Reclaim;
-use crate::guest::call::{Answer, Call, CallError, Deadline};
+use crate::guest::call::{Call, CallError, Deadline, Reply};
 use crate::guest::exports::Kind;
 use crate::guest::instance::{self, Instance, Prepared};
 use crate::guest::pool::{BlockingPool, Priority};
@@ -45,20 +44,18 @@ impl PooledInstances {
         Self { pool }
     }
 
-    /// Calls the sync handler for `operation` on an idle instance, or a new one, on the blocking
-    /// pool. The instance goes back to the pool only if the call returned.
+    /// Makes `call` (a sync handler's) for `operation` on an idle instance, or a new one, on the
+    /// blocking pool. The instance goes back to the pool only if the call returned.
     pub async fn handle(
         &self,
         pool: &BlockingPool,
         operation: &str,
-        request: types::Request,
-        deps: Vec<types::Dependency>,
+        call: Call,
         deadline: Deadline,
-    ) -> Result<Answer, CallError> {
+    ) -> Result<Reply, CallError> {
         let taken = self.pool.take();
         let served = taken.as_ref().map_or(0, |idle| idle.served);
         let mut slot = taken.map(|idle| idle.instance);
-        let call = Call::Handle { request, deps };
         let outcome = instance::run_one(
             Kind::Sync,
             &self.pool.prepared,
@@ -81,7 +78,7 @@ impl PooledInstances {
                 });
             }
         }
-        outcome?.into_answer().map_err(CallError::Guest)
+        outcome
     }
 }
 

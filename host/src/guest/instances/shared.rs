@@ -18,14 +18,14 @@
 //! An instance that cannot start answers the requests sent to it with the reason, once; they
 //! are not sent on to another instance that would fail the same way.
 
-use crate::guest::bindings::types;
-use crate::guest::call::{Answer, Call, CallError, Deadline, classify, invoke_async};
+use crate::guest::call::{Answer, Call, CallError, Deadline, Reply, classify, invoke_async};
 use crate::guest::capabilities::GuestState;
 use crate::guest::exports::Bound;
 use crate::guest::instance::Prepared;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::HashMap;
+use std::pin::pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -44,9 +44,19 @@ pub struct SharedInstances {
     shared: Arc<Shared>,
 }
 
+/// How many requests an instance takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Sharing {
+    /// At once.
+    pub concurrency: usize,
+    /// In its life.
+    pub max_requests: u64,
+}
+
 /// What every instance task of a component needs, and the instances that take requests.
 struct Shared {
     prepared: Arc<Prepared>,
+    sharing: Sharing,
     /// Instances that may take more requests.
     open: Mutex<Vec<Arc<Slot>>>,
     /// Numbers instances in the log.
@@ -67,44 +77,51 @@ struct Load {
     taken: u64,
 }
 
-/// One request for an instance.
+/// One call for an instance.
 struct Job {
-    request: types::Request,
-    deps: Vec<types::Dependency>,
+    call: Call,
     deadline: Deadline,
     reply: ReplyTo,
 }
 
-/// Where a request's answer goes.
-type ReplyTo = oneshot::Sender<Result<Answer, CallError>>;
+/// Where a call's reply goes.
+type ReplyTo = oneshot::Sender<Result<Reply, CallError>>;
 
 impl SharedInstances {
-    /// Shared instances of `prepared`'s async handler.
-    pub fn new(prepared: Arc<Prepared>) -> Self {
+    /// Instances of `prepared` for its async handler and WebSocket calls, shared as `sharing`
+    /// says (one request each gives every request an instance of its own).
+    pub fn new(prepared: Arc<Prepared>, sharing: Sharing) -> Self {
         Self {
             shared: Arc::new(Shared {
                 prepared,
+                sharing,
                 open: Mutex::new(Vec::new()),
                 next_id: AtomicU64::new(1),
             }),
         }
     }
 
-    /// Calls the async handler on a shared instance, starting one when none has room.
-    pub async fn handle(
-        &self,
-        request: types::Request,
-        deps: Vec<types::Dependency>,
-        deadline: Deadline,
-    ) -> Result<Answer, CallError> {
+    /// Makes `call` on a shared instance, starting one when none has room. The reply comes as
+    /// soon as the guest answers; a streamed response or a WebSocket session then keeps its
+    /// place on the instance until it is over.
+    pub async fn call(&self, call: Call, deadline: Deadline) -> Result<Reply, CallError> {
+        // A WebSocket session answers when it ends; the instance holds it to its deadline until
+        // it is accepted, and to its idle time after.
+        let bounded = !matches!(call, Call::Serve { .. });
         let (reply, answer) = oneshot::channel();
         self.shared.dispatch(Job {
-            request,
-            deps,
+            call,
             deadline,
             reply,
         });
-        match tokio::time::timeout_at(deadline.instant(), answer).await {
+        let answer = async {
+            if bounded {
+                tokio::time::timeout_at(deadline.instant(), answer).await
+            } else {
+                Ok(answer.await)
+            }
+        };
+        match answer.await {
             Ok(Ok(result)) => result,
             // Past the deadline the instance may end with the request still in it: that is the
             // request's timeout, not a failure.
@@ -137,12 +154,10 @@ impl Shared {
     fn reserve(self: &Arc<Self>) -> Arc<Slot> {
         let mut open = self.open.lock().unwrap();
         open.retain(|slot| !slot.jobs.is_closed());
-        let policy = &self.prepared.settings;
+        let policy = &self.sharing;
         for slot in open.iter() {
             let mut load = slot.load.lock().unwrap();
-            if load.in_flight < policy.instance_concurrency
-                && load.taken < policy.instance_max_requests
-            {
+            if load.in_flight < policy.concurrency && load.taken < policy.max_requests {
                 load.in_flight += 1;
                 load.taken += 1;
                 return slot.clone();
@@ -150,7 +165,7 @@ impl Shared {
         }
         // Instances that took their share of requests leave the list; they end once their
         // last request is answered.
-        open.retain(|slot| slot.load.lock().unwrap().taken < policy.instance_max_requests);
+        open.retain(|slot| slot.load.lock().unwrap().taken < policy.max_requests);
         let (jobs, receiver) = mpsc::unbounded_channel();
         let slot = Arc::new(Slot {
             id: self.next_id.fetch_add(1, Ordering::Relaxed),
@@ -226,7 +241,8 @@ async fn run_instance(
         ),
         Err(err) => {
             // A trap leaves the instance unusable: every request in flight on it fails with
-            // the trap's cause, which each one's error log then shows.
+            // the trap's cause, which each one's error log then shows; the bodies it was
+            // writing end cut off when the store goes.
             let failed = replies.fail_all(&err);
             let cause = match err.downcast_ref::<Trap>() {
                 Some(Trap::Interrupt) => "it was interrupted: a request computed past its \
@@ -266,7 +282,7 @@ impl Replies {
         self.pending.lock().unwrap().insert(id, (deadline, reply));
     }
 
-    fn answer(&self, id: u64, result: Result<Answer, CallError>) {
+    fn answer(&self, id: u64, result: Result<Reply, CallError>) {
         if let Some((_, reply)) = self.pending.lock().unwrap().remove(&id) {
             // The caller may have stopped waiting (its deadline passed, its client left).
             let _ = reply.send(result);
@@ -291,7 +307,114 @@ impl Replies {
     }
 }
 
-/// The instance's event loop: takes requests, runs them concurrently, answers each as it
+/// The trap times of the calls in flight on one instance, by call number. The store's trap
+/// time is the earliest of them plus [`STARVED_GRACE`]: a call that computes past it without
+/// awaiting stops the instance.
+#[derive(Default)]
+struct TrapTimes {
+    by_call: Mutex<HashMap<u64, Instant>>,
+}
+
+impl TrapTimes {
+    fn set(&self, accessor: &Accessor<GuestState>, id: u64, at: Instant) {
+        self.by_call.lock().unwrap().insert(id, at);
+        self.apply(accessor);
+    }
+
+    fn remove(&self, accessor: &Accessor<GuestState>, id: u64) {
+        self.by_call.lock().unwrap().remove(&id);
+        self.apply(accessor);
+    }
+
+    fn apply(&self, accessor: &Accessor<GuestState>) {
+        // With nothing in flight, nothing should compute for long: what still does is stopped.
+        let earliest = self.by_call.lock().unwrap().values().min().copied();
+        let at = earliest.unwrap_or_else(Instant::now) + STARVED_GRACE;
+        accessor.with(|mut access| access.data_mut().deadline = at);
+    }
+}
+
+/// How a call on a shared instance ended, for the event loop.
+enum Ended {
+    /// It answered (and its stream or session, if any, is over).
+    Done,
+    /// It trapped: the instance is unusable.
+    Trapped(wasmtime::Error),
+    /// Its deadline passed first; its guest task may still be pending.
+    Overdue,
+}
+
+#[allow(clippy::too_many_arguments)]
+/// Runs one call on the instance and answers it: under its deadline until the guest replies;
+/// then, for a streamed response, until its body is over (the trap time following the body's
+/// movement); for a WebSocket session, by its idle time once it is accepted.
+async fn run_call(
+    accessor: &Accessor<GuestState>,
+    bound: &Bound,
+    settings: &crate::config::Settings,
+    traps: &TrapTimes,
+    replies: &Replies,
+    id: u64,
+    call: Call,
+    deadline: Deadline,
+) -> Ended {
+    let session = match &call {
+        Call::Serve { session, .. } => Some(session.clone()),
+        _ => None,
+    };
+    let trap_at = || match &session {
+        Some(session) if session.live.load(Ordering::SeqCst) => {
+            session.activity.last() + settings.websocket_idle_timeout
+        }
+        _ => deadline.instant(),
+    };
+    let mut invoke = pin!(invoke_async(accessor, bound, call));
+    let result = loop {
+        let until = trap_at();
+        traps.set(accessor, id, until);
+        tokio::select! {
+            result = &mut invoke => break result,
+            () = tokio::time::sleep_until(until) => {
+                if trap_at() <= Instant::now() {
+                    return Ended::Overdue;
+                }
+            }
+        }
+    };
+    let reply = match result {
+        Ok(reply) => reply,
+        // The request is still pending: it fails with every other one in flight.
+        Err(err) => return Ended::Trapped(err),
+    };
+    let Reply::Answered(Answer::Streamed(streamed)) = &reply else {
+        replies.answer(id, Ok(reply));
+        return Ended::Done;
+    };
+    let (mut state, activity) = (streamed.state.clone(), streamed.activity.clone());
+    replies.answer(id, Ok(reply));
+    loop {
+        let over = {
+            let now = state.borrow_and_update();
+            now.writer_closed || now.body_done
+        };
+        if over {
+            return Ended::Done;
+        }
+        let until = activity.last() + settings.stream_idle_timeout;
+        traps.set(accessor, id, until);
+        tokio::select! {
+            changed = state.changed() => {
+                if changed.is_err() {
+                    return Ended::Done;
+                }
+            }
+            // The body ends itself when it goes idle; this only moves the trap time along.
+            () = tokio::time::sleep_until(until) => {}
+        }
+    }
+}
+
+/// The instance's event loop: takes calls, runs them concurrently, answers each as it
 /// finishes or as its deadline passes. Returns how many it served; a trap ends it with the trap.
 async fn serve(
     accessor: &Accessor<GuestState>,
@@ -302,19 +425,11 @@ async fn serve(
     replies: &Replies,
 ) -> wasmtime::Result<u64> {
     let settings = &shared.prepared.settings;
+    let traps = TrapTimes::default();
     let mut running = FuturesUnordered::new();
     let (mut taken, mut served) = (0u64, 0u64);
-    // The deadlines of the requests in flight, earliest first; the trap time follows them.
-    let mut deadlines: BTreeSet<(Instant, u64)> = BTreeSet::new();
-    let trap_after = |deadlines: &BTreeSet<(Instant, u64)>| {
-        // With nothing in flight, nothing should compute for long: what still does is stopped.
-        let at = match deadlines.first() {
-            Some((deadline, _)) => *deadline + STARVED_GRACE,
-            None => Instant::now() + STARVED_GRACE,
-        };
-        accessor.with(|mut access| access.data_mut().deadline = at);
-    };
     let mut accepting = true;
+    traps.apply(accessor);
     loop {
         let idle = running.is_empty();
         if idle && !accepting {
@@ -322,33 +437,27 @@ async fn serve(
         }
         tokio::select! {
             job = jobs.recv(), if accepting => match job {
-                Some(Job { request, deps, deadline, reply }) => {
+                Some(Job { call, deadline, reply }) => {
                     let id = taken;
                     taken += 1;
-                    deadlines.insert((deadline.instant(), id));
-                    trap_after(&deadlines);
                     replies.insert(id, deadline, reply);
+                    let traps = &traps;
                     running.push(async move {
-                        let call = invoke_async(accessor, bound, Call::Handle { request, deps });
-                        let result = tokio::time::timeout_at(deadline.instant(), call).await;
-                        (id, deadline, result.ok())
+                        let ended =
+                            run_call(accessor, bound, settings, traps, replies, id, call, deadline)
+                                .await;
+                        (id, ended)
                     });
                 }
                 None => accepting = false,
             },
-            Some((id, deadline, result)) = running.next() => {
+            Some((id, ended)) = running.next() => {
                 slot.load.lock().unwrap().in_flight -= 1;
-                deadlines.remove(&(deadline.instant(), id));
-                trap_after(&deadlines);
-                match result {
-                    Some(Ok(reply)) => {
-                        served += 1;
-                        replies.answer(id, reply.into_answer().map_err(CallError::Guest));
-                    }
-                    // A trap ends the instance; the request is still pending, so it fails
-                    // with every other one in flight.
-                    Some(Err(err)) => return Err(err),
-                    None => {
+                traps.remove(accessor, id);
+                match ended {
+                    Ended::Done => served += 1,
+                    Ended::Trapped(err) => return Err(err),
+                    Ended::Overdue => {
                         replies.answer(id, Err(CallError::Timeout));
                         if accepting {
                             // Its guest task may still be pending: take nothing new, and end
@@ -364,7 +473,7 @@ async fn serve(
                         }
                     }
                 }
-                if taken >= settings.instance_max_requests {
+                if taken >= shared.sharing.max_requests {
                     jobs.close();
                 }
             },
