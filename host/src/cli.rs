@@ -3,7 +3,7 @@
 use crate::app::{App, Protocol};
 use crate::build;
 use crate::config::{Manifest, SettingFlags, markdown_table};
-use crate::guest::{Kind, Runtime};
+use crate::guest::{self, Kind, Runtime};
 use crate::http::Server;
 use crate::reload::{Launch, Mode, Reloader};
 use anyhow::{Context, Result, anyhow};
@@ -63,6 +63,13 @@ enum Command {
     },
     /// Print every setting: its `[server]` key, its flag, its default and what it does.
     Settings,
+    /// Compile a component read on stdin to machine code on stdout: the child process every
+    /// compile runs in.
+    #[command(name = "compile-component", hide = true)]
+    CompileComponent {
+        #[command(flatten)]
+        settings: SettingFlags,
+    },
 }
 
 /// What every command takes besides the app: the settings flags and dependency overrides.
@@ -88,7 +95,7 @@ fn parse_override(text: &str) -> Result<(String, String), String> {
 /// Runs the command line; the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    crate::logging::init();
+    let _logging = crate::logging::init();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
@@ -99,8 +106,15 @@ pub fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    match &cli.command {
+        Command::Settings => {
+            print!("{}", markdown_table());
+            return Ok(());
+        }
+        Command::CompileComponent { settings } => return guest::compile_main(settings),
+        _ => {}
+    }
     let Some((command, app_dir, options)) = split(cli.command) else {
-        print!("{}", markdown_table());
         return Ok(());
     };
     let mut manifest = Manifest::load(&app_dir)?;
@@ -199,7 +213,7 @@ fn split(command: Command) -> Option<(Verb, PathBuf, Options)> {
         Command::Build { app, options } => (Verb::Build, app, options),
         Command::Routes { app, options } => (Verb::Routes, app, options),
         Command::Check { app, options } => (Verb::Check, app, options),
-        Command::Settings => return None,
+        Command::Settings | Command::CompileComponent { .. } => return None,
     })
 }
 

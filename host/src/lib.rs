@@ -16,6 +16,8 @@ mod app;
 mod build;
 mod cli;
 mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 mod guest;
 mod http;
 mod logging;

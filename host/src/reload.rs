@@ -209,14 +209,18 @@ impl Reloader {
         Ok(async move {
             // The watcher lives as long as the loop.
             let mut watcher = watcher;
+            // A change arrived while a reload was under way, and cancelled it.
+            let mut superseded = false;
             loop {
-                tokio::select! {
-                    () = self.events.arrived.notified() => {}
-                    Some(()) = hangup.recv() => {
-                        self.reload("SIGHUP").await;
-                        continue;
+                if !std::mem::take(&mut superseded) {
+                    tokio::select! {
+                        () = self.events.arrived.notified() => {}
+                        Some(()) = hangup.recv() => {
+                            self.reload("SIGHUP").await;
+                            continue;
+                        }
+                        else => return,
                     }
-                    else => return,
                 }
                 // Wait for quiet: every event meanwhile only sets its flag again.
                 while tokio::time::timeout(DEBOUNCE, self.events.arrived.notified())
@@ -232,7 +236,18 @@ impl Reloader {
                     continue;
                 }
                 if seen.artifact {
-                    self.reload("files changed").await;
+                    // A newer change makes this reload's work moot: dropping it stops its
+                    // compiles (their processes are killed) and the newer files load instead.
+                    let events = self.events.clone();
+                    tokio::select! {
+                        _ = self.reload("files changed") => {}
+                        () = events.arrived.notified() => {
+                            tracing::info!(target: "reload",
+                                "files changed again during the reload: starting over with them");
+                            superseded = true;
+                            continue;
+                        }
+                    }
                     self.watch_dirs(&mut watcher, &mut watched_dirs);
                 }
             }

@@ -34,7 +34,7 @@ async fn a_corrupt_cache_entry_is_recompiled() {
     assert!(
         server
             .logs()
-            .contains("ignoring an unreadable compile-cache entry"),
+            .contains("ignoring a compile-cache entry that fails its authentication"),
         "{}",
         server.logs()
     );

@@ -6,6 +6,7 @@ mod concurrency;
 mod dependencies;
 mod dev;
 mod faults;
+mod hardening;
 mod hello;
 mod javascript;
 mod lifecycle;

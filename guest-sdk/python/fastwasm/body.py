@@ -51,10 +51,6 @@ class BodyPlan:
             if content_type and _is_json(content_type):
                 try:
                     body = json.loads(raw)
-                except UnicodeDecodeError:
-                    raise HTTPException(
-                        status_code=400, detail="There was an error parsing the body"
-                    ) from None
                 except json.JSONDecodeError as err:
                     raise RequestValidationError(
                         [
@@ -67,8 +63,17 @@ class BodyPlan:
                             }
                         ]
                     ) from None
+                except Exception:
+                    # Bytes that are not UTF-8, nesting past the recursion limit: as FastAPI.
+                    raise _unparsable() from None
             else:
                 body = raw
+        try:
+            return self._values(body)
+        except RecursionError:
+            raise _unparsable() from None
+
+    def _values(self, body: Any) -> dict[str, Any]:
         errors: Errors = []
         values: dict[str, Any] = {}
         if not self.embed:
@@ -89,3 +94,7 @@ class BodyPlan:
                 return missing(errors, loc, None)
             return field.info.get_default()
         return field.validator(value, loc, errors)
+
+
+def _unparsable() -> HTTPException:
+    return HTTPException(status_code=400, detail="There was an error parsing the body")

@@ -245,7 +245,8 @@ pub fn merge_params(mut own: Vec<ParamRule>, providers: Vec<&ParamRule>) -> Resu
     Ok(own)
 }
 
-fn check_param(param: &types::Param) -> Result<ParamRule> {
+/// A parameter as a guest declared it, checked: its schema, its location, its name on the wire.
+pub fn check_param(param: &types::Param) -> Result<ParamRule> {
     let location = match param.location {
         types::ParamLocation::Path => Location::Path,
         types::ParamLocation::Query => Location::Query,

@@ -2,14 +2,16 @@
 //! graph and the route table. Immutable once built; requests hold an `Arc<App>` to the end, so
 //! a later reload never changes what an in-flight request runs on.
 
+mod body;
 mod declared;
 mod deps;
 mod params;
 mod router;
 
-pub use declared::{Operation, Protocol};
+pub use body::too_deep;
+pub use declared::{BodyRule, Operation, Protocol, check_param};
 pub use deps::{Graph, Plan, Step};
-pub use params::{RequestParts, detail, validate};
+pub use params::{MAX_ERRORS, ParamRule, RequestParts, detail, validate};
 pub use router::{RouteMatch, Router};
 
 use crate::config::Manifest;

@@ -7,6 +7,7 @@ use hyper::HeaderMap;
 use regex::Regex;
 use serde::Serialize;
 use serde_json::{Number, Value, json};
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// Where a parameter is read from.
@@ -411,28 +412,31 @@ pub fn validate(
     let mut values = Vec::with_capacity(rules.len());
     let mut errors = Vec::new();
     for rule in rules {
-        let raw: Vec<&str> = match rule.location {
+        if errors.len() >= MAX_ERRORS {
+            break;
+        }
+        let raw: Vec<Cow<'_, str>> = match rule.location {
             Location::Path => parts
                 .path_params
                 .iter()
                 .filter(|(name, _)| *name == rule.name)
-                .map(|(_, value)| value.as_str())
+                .map(|(_, value)| Cow::Borrowed(value.as_str()))
                 .collect(),
             Location::Query => query
                 .iter()
                 .filter(|(key, _)| *key == rule.wire)
-                .map(|(_, value)| value.as_str())
+                .map(|(_, value)| Cow::Borrowed(value.as_str()))
                 .collect(),
             Location::Header => parts
                 .headers
                 .get_all(rule.wire.as_str())
                 .iter()
-                .filter_map(|value| value.to_str().ok())
+                .map(|value| latin1(value.as_bytes()))
                 .collect(),
             Location::Cookie => cookies
                 .iter()
                 .filter(|(key, _)| *key == rule.wire)
-                .map(|(_, value)| *value)
+                .map(|(_, value)| Cow::Borrowed(value.as_str()))
                 .collect(),
         };
         let loc = || vec![json!(rule.location.as_str()), json!(rule.wire)];
@@ -454,6 +458,9 @@ pub fn validate(
             Kind::Array(items) => {
                 let mut list = Vec::with_capacity(raw.len());
                 for (index, item) in raw.iter().enumerate() {
+                    if errors.len() >= MAX_ERRORS {
+                        break;
+                    }
                     match items.coerce(item) {
                         Ok(value) => list.push(value),
                         Err(failure) => {
@@ -466,10 +473,10 @@ pub fn validate(
                 Value::Array(list)
             }
             // A repeated scalar takes the last value, as Starlette's query params do.
-            _ => match rule.schema.coerce(raw[raw.len() - 1]) {
+            _ => match rule.schema.coerce(&raw[raw.len() - 1]) {
                 Ok(value) => value,
                 Err(failure) => {
-                    errors.push(failure.into_error(loc(), raw[raw.len() - 1]));
+                    errors.push(failure.into_error(loc(), &raw[raw.len() - 1]));
                     continue;
                 }
             },
@@ -479,7 +486,21 @@ pub fn validate(
     if errors.is_empty() {
         Ok(values)
     } else {
+        errors.truncate(MAX_ERRORS);
         Err(errors)
+    }
+}
+
+/// How many errors a 422 lists at most: enough for any form a person fills in, and a bound on
+/// the answer to a query string that repeats one bad value a hundred thousand times.
+pub const MAX_ERRORS: usize = 100;
+
+/// A header value as text: HTTP header bytes are ISO-8859-1, as Starlette reads them, so no
+/// value is unreadable (and none reads as missing).
+fn latin1(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) if text.is_ascii() => Cow::Borrowed(text),
+        _ => Cow::Owned(bytes.iter().map(|&byte| char::from(byte)).collect()),
     }
 }
 
@@ -495,15 +516,17 @@ impl Failure {
     }
 }
 
-fn cookies(headers: &HeaderMap) -> Vec<(&str, &str)> {
-    headers
-        .get_all(hyper::header::COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .map(|(key, value)| (key.trim(), value.trim().trim_matches('"')))
-        .collect()
+fn cookies(headers: &HeaderMap) -> Vec<(String, String)> {
+    let mut cookies = Vec::new();
+    for value in headers.get_all(hyper::header::COOKIE) {
+        for pair in latin1(value.as_bytes()).split(';') {
+            if let Some((key, value)) = pair.trim().split_once('=') {
+                let value = value.trim().trim_matches('"');
+                cookies.push((key.trim().to_owned(), value.to_owned()));
+            }
+        }
+    }
+    cookies
 }
 
 /// The body of a 422 response.
@@ -582,6 +605,47 @@ mod tests {
                 ("tag".into(), "[\"x\",\"y\"]".into()),
             ]
         );
+    }
+
+    #[test]
+    fn header_and_cookie_bytes_read_as_latin1() {
+        let rules = [
+            rule("x-name", Location::Header, true, json!({"type": "string"})),
+            rule("session", Location::Cookie, true, json!({"type": "string"})),
+        ];
+        let mut headers = HeaderMap::new();
+        let cafe = hyper::header::HeaderValue::from_bytes(b"caf\xe9").unwrap();
+        headers.insert("x-name", cafe);
+        let cookie = hyper::header::HeaderValue::from_bytes(b"session=\xff1").unwrap();
+        headers.insert(hyper::header::COOKIE, cookie);
+        let parts = RequestParts {
+            path_params: &[],
+            query: "",
+            headers: &headers,
+        };
+        let values = validate(&rules, &parts).unwrap();
+        assert_eq!(
+            values,
+            vec![
+                ("x-name".into(), "\"café\"".into()),
+                ("session".into(), "\"ÿ1\"".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_hundred_thousand_bad_values_answer_a_bounded_422() {
+        let rules = [rule(
+            "n",
+            Location::Query,
+            true,
+            json!({"type": "array", "items": {"type": "integer"}}),
+        )];
+        let query = "n=x&".repeat(100_000);
+        let detail = run(&rules, &[], &query).unwrap_err();
+        let errors = detail["detail"].as_array().unwrap();
+        assert_eq!(errors.len(), MAX_ERRORS);
+        assert_eq!(errors[99]["loc"], json!(["query", "n", 99]));
     }
 
     #[test]

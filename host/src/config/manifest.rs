@@ -114,13 +114,24 @@ impl fmt::Display for Toolchain {
 pub struct Grants {
     /// Environment variables visible to the guest.
     pub env: BTreeMap<String, String>,
-    /// Host directories mounted into the guest: guest path -> host path.
-    pub dirs: BTreeMap<String, PathBuf>,
-    /// Whether mounted directories are writable.
-    pub dirs_writable: bool,
-    /// Outbound TCP/UDP sockets and name lookup.
+    /// Host folders mounted into the guest, by guest path.
+    pub dirs: BTreeMap<String, Mount>,
+    /// Outbound TCP/UDP sockets to other machines, and name lookup.
     pub network: bool,
 }
+
+/// A host folder a guest sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mount {
+    /// The folder on the host, resolved against the app folder.
+    pub host: PathBuf,
+    /// Whether the guest may create, change and delete files in it.
+    pub writable: bool,
+}
+
+/// Host folders no grant may mount, because they expose the host itself rather than files:
+/// its processes, devices and kernel state.
+const UNMOUNTABLE: [&str; 3] = ["/proc", "/sys", "/dev"];
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -150,7 +161,9 @@ struct RawComponent {
     #[serde(default)]
     dirs: BTreeMap<String, PathBuf>,
     #[serde(default)]
-    dirs_writable: bool,
+    writable_dirs: BTreeMap<String, PathBuf>,
+    /// The single read-write switch of earlier manifests, refused with a pointer to its successor.
+    dirs_writable: Option<toml::Value>,
     #[serde(default)]
     network: bool,
     #[serde(default)]
@@ -213,14 +226,18 @@ impl Manifest {
             };
             let prefix = normalize_prefix(&raw.prefix)
                 .with_context(|| format!("component `{}`", raw.name))?;
+            if raw.dirs_writable.is_some() {
+                bail!(
+                    "component `{}`: `dirs_writable` is gone; list read-write folders under \
+                     `writable_dirs` and keep `dirs` for read-only ones",
+                    raw.name
+                );
+            }
+            let dirs = mounts(root, &raw.dirs, &raw.writable_dirs)
+                .with_context(|| format!("component `{}`", raw.name))?;
             let grants = Grants {
                 env: raw.env,
-                dirs: raw
-                    .dirs
-                    .into_iter()
-                    .map(|(guest, host)| (guest, root.join(host)))
-                    .collect(),
-                dirs_writable: raw.dirs_writable,
+                dirs,
                 network: raw.network,
             };
             components.push(ComponentSpec {
@@ -273,6 +290,55 @@ fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
         settings.cache_dir = Some(root.join(dir));
     }
     Ok(settings)
+}
+
+/// The read-only and read-write folders of a component, checked: absolute guest paths used once,
+/// host folders that exist and are not the root or a window onto the host's kernel.
+fn mounts(
+    root: &Path,
+    read_only: &BTreeMap<String, PathBuf>,
+    writable: &BTreeMap<String, PathBuf>,
+) -> Result<BTreeMap<String, Mount>> {
+    let mut mounts = BTreeMap::new();
+    let tables = [
+        ("dirs", read_only, false),
+        ("writable_dirs", writable, true),
+    ];
+    for (table, dirs, writable) in tables {
+        for (guest, host) in dirs {
+            if !guest.starts_with('/') {
+                bail!("{table}: guest path `{guest}` must be absolute, e.g. `/data`");
+            }
+            let host = root.join(host);
+            let resolved = std::fs::canonicalize(&host).with_context(|| {
+                format!(
+                    "{table}: `{guest}` mounts {}, which cannot be read",
+                    host.display()
+                )
+            })?;
+            if !resolved.is_dir() {
+                bail!(
+                    "{table}: `{guest}` mounts {}, which is not a folder",
+                    host.display()
+                );
+            }
+            if resolved == Path::new("/") || UNMOUNTABLE.iter().any(|dir| resolved.starts_with(dir))
+            {
+                bail!(
+                    "{table}: `{guest}` mounts {}, which exposes the host itself; mount a folder \
+                     of files instead",
+                    resolved.display()
+                );
+            }
+            let mount = Mount { host, writable };
+            if mounts.insert(guest.clone(), mount).is_some() {
+                bail!(
+                    "`{guest}` is mounted twice; a guest path appears once in `dirs` and `writable_dirs`"
+                );
+            }
+        }
+    }
+    Ok(mounts)
 }
 
 /// `v1/` and `/v1/` both become `/v1`; an empty prefix stays empty.

@@ -9,10 +9,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// A value a setting holds, read from text: a flag, or a `[server]` value.
+/// A value a setting holds, read from text (a flag, or a `[server]` value) and written back
+/// as text (for a child process's flags).
 pub trait SettingValue: Sized {
     /// Reads the value; `Err` says what was expected.
     fn parse(text: &str) -> Result<Self, String>;
+
+    /// The value as `parse` reads it.
+    fn to_text(&self) -> String;
 }
 
 macro_rules! whole_numbers {
@@ -21,6 +25,10 @@ macro_rules! whole_numbers {
             fn parse(text: &str) -> Result<Self, String> {
                 text.parse()
                     .map_err(|_| format!("expected a whole number, got `{text}`"))
+            }
+
+            fn to_text(&self) -> String {
+                self.to_string()
             }
         }
     )*};
@@ -32,6 +40,10 @@ impl SettingValue for Duration {
         humantime::parse_duration(text)
             .map_err(|_| format!("expected a duration such as `30s` or `500ms`, got `{text}`"))
     }
+
+    fn to_text(&self) -> String {
+        humantime::format_duration(*self).to_string()
+    }
 }
 
 impl SettingValue for SocketAddr {
@@ -39,11 +51,21 @@ impl SettingValue for SocketAddr {
         text.parse()
             .map_err(|_| format!("expected an address such as `127.0.0.1:8000`, got `{text}`"))
     }
+
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
 }
 
 impl SettingValue for Option<PathBuf> {
     fn parse(text: &str) -> Result<Self, String> {
         Ok((!text.is_empty()).then(|| PathBuf::from(text)))
+    }
+
+    fn to_text(&self) -> String {
+        self.as_ref()
+            .map(|path| path.display().to_string())
+            .unwrap_or_default()
     }
 }
 
@@ -63,6 +85,10 @@ impl SettingValue for Allocator {
             "on-demand" => Ok(Allocator::OnDemand),
             _ => Err(format!("expected `pooling` or `on-demand`, got `{text}`")),
         }
+    }
+
+    fn to_text(&self) -> String {
+        self.to_string()
     }
 }
 
@@ -168,6 +194,14 @@ macro_rules! settings {
                 Ok(())
             }
 
+            /// The value of `key` as text, as a flag would give it.
+            pub fn text(&self, key: &str) -> Option<String> {
+                match key {
+                    $( stringify!($name) => Some(SettingValue::to_text(&self.$name)), )*
+                    _ => None,
+                }
+            }
+
             /// Checks every value, naming the first key that fails.
             pub fn validate(&self) -> Result<(), String> {
                 $(
@@ -199,7 +233,22 @@ settings! {
     /// Instances alive at once, every component and kind together (shared, pooled, per
     /// request, providers); past it, 503.
     max_instances: usize = "1000", at_least_one;
-    /// Open connections; further ones wait in the listen backlog.
+    /// Linear memory of all instances together; an instance that cannot start within it gets
+    /// 503, one that cannot grow within it traps (500).
+    memory_budget_bytes: u64 = "8589934592", at_least_one;
+    /// Largest whole response body a guest may answer; past it, 500 (streamed bodies flow).
+    max_response_bytes: u64 = "67108864", at_least_one;
+    /// Most headers a guest's response may carry, and at most 64 KiB of them; past it, 500.
+    max_response_headers: usize = "100", at_least_one;
+    /// Guest log lines a component may write per second (stdout, stderr and `log`); the rest
+    /// are dropped and counted in the log.
+    guest_log_lines_per_second: u64 = "1000", at_least_one;
+    /// Largest component file a load accepts.
+    max_component_bytes: u64 = "268435456", at_least_one;
+    /// Time compiling one component may take; past it the load fails (a reload keeps the
+    /// running version).
+    compile_timeout: Duration = "300s", longer_than_zero;
+    /// Open connections; past it, a new connection is answered 503 and closed.
     max_connections: usize = "1024", at_least_one;
     /// Requests served at once; past it, 503.
     max_in_flight: usize = "1024", at_least_one;
@@ -212,7 +261,10 @@ settings! {
     websocket_idle_timeout: Duration = "120s", longer_than_zero;
     /// Messages a WebSocket client may send per second; more close the connection (1008).
     websocket_messages_per_second: u64 = "1000", at_least_one;
-    /// Time a client has to send its request headers; past it the connection is closed.
+    /// Time a client may take between two pieces of a request body; past it, 408.
+    body_read_timeout: Duration = "10s", longer_than_zero;
+    /// Time a client has to send its request headers (and, on a new connection, its first
+    /// byte); past it the connection is closed.
     header_read_timeout: Duration = "10s", longer_than_zero;
     /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the remaining
     /// connections are closed.
@@ -228,21 +280,25 @@ settings! {
     /// An instance without requests for this long ends.
     instance_idle_timeout: Duration = "60s", longer_than_zero;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
-    /// unset).
+    /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;
 }
 
 impl Settings {
-    /// The compile cache folder.
-    pub fn cache_dir(&self) -> PathBuf {
+    /// The compile cache folder. There is no fallback to a shared place such as `/tmp`: code
+    /// loaded from there could be anyone's.
+    pub fn cache_dir(&self) -> Result<PathBuf, String> {
         if let Some(dir) = &self.cache_dir {
-            return dir.clone();
+            return Ok(dir.clone());
         }
         let base = std::env::var_os("XDG_CACHE_HOME")
             .map(PathBuf::from)
             .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
-            .unwrap_or_else(std::env::temp_dir);
-        base.join("fastwasm")
+            .ok_or(
+                "neither XDG_CACHE_HOME nor HOME is set: give the compile cache a folder \
+                    with `cache_dir` or `--cache-dir`",
+            )?;
+        Ok(base.join("fastwasm"))
     }
 }
 
@@ -347,6 +403,20 @@ mod tests {
         for setting in TABLE {
             (setting.accept)(setting.default).unwrap();
         }
+    }
+
+    #[test]
+    fn values_written_as_text_read_back_the_same() {
+        let mut settings = Settings::default();
+        settings.set("request_timeout", "1m 30s").unwrap();
+        settings.set("cache_dir", "/var/cache/x").unwrap();
+        let mut again = Settings::default();
+        for setting in TABLE {
+            again
+                .set(setting.key, &settings.text(setting.key).unwrap())
+                .unwrap();
+        }
+        assert_eq!(again, settings);
     }
 
     #[test]

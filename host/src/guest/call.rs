@@ -5,6 +5,7 @@
 //! [`CallError`] the HTTP layer answers with 503, 504 or 500.
 
 use super::bindings::{bodies, types};
+use super::budget::MemoryBudgetSpent;
 use super::capabilities::GuestState;
 use super::capabilities::websocket::{Connection, Session};
 use super::exports::Bound;
@@ -85,20 +86,42 @@ impl fmt::Debug for StreamedAnswer {
 /// Why a guest gave no answer.
 #[derive(Debug)]
 pub enum CallError {
-    /// No capacity: the sync pool and its queue are full, the instance budget is spent, or the
-    /// wait for either outlasted the deadline. 503.
-    Overloaded,
+    /// No capacity: the host ran short of what the request needed. 503.
+    Overloaded(Shortage),
     /// The request's deadline passed while the guest ran. 504.
     Timeout,
     /// The guest trapped, panicked, hit a limit or misbehaved. 500; holds the cause for the log.
     Guest(wasmtime::Error),
 }
 
+/// What the host ran short of when it turned a request away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shortage {
+    /// The sync pool and its queue were full, or no worker came free before the deadline.
+    Workers,
+    /// Every instance the host may run (`max_instances`) was taken.
+    Instances,
+    /// The memory budget (`memory_budget_bytes`) had no room for another instance.
+    Memory,
+}
+
+impl std::fmt::Display for Shortage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Shortage::Workers => {
+                f.write_str("the sync pool and its queue are full (`sync_workers`, `sync_queue`)")
+            }
+            Shortage::Instances => f.write_str("the instance budget (`max_instances`) is spent"),
+            Shortage::Memory => MemoryBudgetSpent.fmt(f),
+        }
+    }
+}
+
 impl CallError {
     /// The same failure for another call it affected (the cause itself cannot be cloned).
     pub fn duplicate(&self) -> CallError {
         match self {
-            CallError::Overloaded => CallError::Overloaded,
+            CallError::Overloaded(shortage) => CallError::Overloaded(*shortage),
             CallError::Timeout => CallError::Timeout,
             CallError::Guest(err) => CallError::Guest(format_err!("{}", err.root_cause())),
         }
@@ -318,10 +341,14 @@ pub async fn within<T>(
 }
 
 /// A guest error as a call error: the epoch interrupt at the deadline is a timeout, wasmtime's
-/// instance pool running out is overload, anything else is the guest's failure.
+/// instance pool or the memory budget running out at instantiation is overload, anything else
+/// is the guest's failure.
 pub fn classify(err: wasmtime::Error, deadline: Deadline) -> CallError {
     if err.downcast_ref::<PoolConcurrencyLimitError>().is_some() {
-        return CallError::Overloaded;
+        return CallError::Overloaded(Shortage::Instances);
+    }
+    if err.downcast_ref::<MemoryBudgetSpent>().is_some() {
+        return CallError::Overloaded(Shortage::Memory);
     }
     let interrupted = matches!(err.downcast_ref::<Trap>(), Some(Trap::Interrupt));
     if interrupted && deadline.passed() {

@@ -4,8 +4,11 @@
 //! request's deadline, and is the path every fresh-instance call takes: handlers with
 //! `isolation = "request"`, providers and their teardowns, pooled sync handlers and `describe`.
 
-use super::budget::{Budget, Permit};
-use super::call::{Call, CallError, Deadline, Reply, classify, invoke_async, invoke_sync, within};
+use super::budget::{Budget, MemoryBudget, Permit};
+use super::call::{
+    Call, CallError, Deadline, Reply, Shortage, classify, invoke_async, invoke_sync, within,
+};
+use super::capabilities::log::LogBudget;
 use super::capabilities::{GuestState, GuestTag};
 use super::exports::{Bound, Exports, Kind};
 use super::pool::{BlockingPool, Priority};
@@ -23,6 +26,9 @@ pub struct Prepared {
     pre: InstancePre<GuestState>,
     pub(super) exports: Exports,
     pub(super) budget: Arc<Budget>,
+    memory: Arc<MemoryBudget>,
+    /// The log lines this component's instances may write.
+    log_budget: Arc<LogBudget>,
 }
 
 impl Prepared {
@@ -34,14 +40,17 @@ impl Prepared {
         pre: InstancePre<GuestState>,
         exports: Exports,
         budget: Arc<Budget>,
+        memory: Arc<MemoryBudget>,
     ) -> Self {
         Self {
+            log_budget: Arc::new(LogBudget::new(settings.guest_log_lines_per_second)),
             engine,
             settings,
             spec,
             pre,
             exports,
             budget,
+            memory,
         }
     }
 
@@ -52,7 +61,10 @@ impl Prepared {
         operation: &str,
         deadline: Deadline,
     ) -> Result<Instance, CallError> {
-        let permit = self.budget.acquire().ok_or(CallError::Overloaded)?;
+        let permit = self
+            .budget
+            .acquire()
+            .ok_or(CallError::Overloaded(Shortage::Instances))?;
         self.start(operation, deadline, Some(permit)).await
     }
 
@@ -89,8 +101,14 @@ impl Prepared {
         operation: &str,
         deadline: Deadline,
     ) -> wasmtime::Result<Store<GuestState>> {
-        let tag = GuestTag::new(&self.spec.name, operation);
-        let state = GuestState::new(tag, &self.spec.grants, &self.settings, deadline.instant())?;
+        let tag = GuestTag::new(&self.spec.name, operation, self.log_budget.clone());
+        let state = GuestState::new(
+            tag,
+            &self.spec.grants,
+            &self.settings,
+            self.memory.clone(),
+            deadline.instant(),
+        )?;
         let mut store = Store::new(&self.engine, state);
         store.limiter(|state| &mut state.limits);
         store.set_epoch_deadline(1);
@@ -243,7 +261,7 @@ pub async fn run_one(
     )
     .await
     .pop()
-    .unwrap_or(Err(CallError::Overloaded))
+    .unwrap_or(Err(CallError::Overloaded(Shortage::Workers)))
 }
 
 /// Classifies each result; keeps the instance in `slot` when all `count` calls returned.
@@ -266,7 +284,7 @@ fn settle(
         let cause = outcomes
             .iter()
             .find_map(|outcome| outcome.as_ref().err().map(CallError::duplicate))
-            .unwrap_or(CallError::Overloaded);
+            .unwrap_or(CallError::Overloaded(Shortage::Workers));
         while outcomes.len() < count {
             outcomes.push(Err(cause.duplicate()));
         }

@@ -6,7 +6,7 @@
 //! (a request's provider instance, whose teardowns are still due) learns that the pool is full
 //! while it still holds it.
 
-use super::call::{CallError, Deadline};
+use super::call::{CallError, Deadline, Shortage};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -54,7 +54,7 @@ impl BlockingPool {
                 self.admission
                     .clone()
                     .try_acquire_owned()
-                    .map_err(|_| CallError::Overloaded)?,
+                    .map_err(|_| CallError::Overloaded(Shortage::Workers))?,
             ),
             Priority::Always => None,
         };
@@ -64,7 +64,7 @@ impl BlockingPool {
                 _admitted: admitted,
                 _worker: worker,
             }),
-            _ => Err(CallError::Overloaded),
+            _ => Err(CallError::Overloaded(Shortage::Workers)),
         }
     }
 }

@@ -4,10 +4,11 @@
 //! to `describe` itself.
 
 use super::bindings::types;
-use super::budget::Budget;
+use super::budget::{Budget, MemoryBudget};
 use super::cache::{self, CompileCache, Origin};
 use super::call::{Call, CallError, Deadline, Reply};
 use super::capabilities::{self, GuestState};
+use super::compiler;
 use super::component::Component;
 use super::engine;
 use super::exports::{Exports, Kind};
@@ -27,6 +28,7 @@ pub struct Runtime {
     cache: CompileCache,
     settings: Settings,
     budget: Arc<Budget>,
+    memory: Arc<MemoryBudget>,
     pool: BlockingPool,
     /// One clone per open WebSocket session.
     websockets: Arc<()>,
@@ -37,9 +39,11 @@ impl Runtime {
     pub fn new(settings: Settings) -> Result<Self> {
         let engine = engine::build(&settings)?;
         let linker = capabilities::linker(&engine)?;
+        let cache_dir = settings.cache_dir().map_err(|err| anyhow!(err))?;
         Ok(Self {
-            cache: CompileCache::new(settings.cache_dir(), &engine),
+            cache: CompileCache::open(cache_dir, &engine)?,
             budget: Budget::new(settings.max_instances),
+            memory: MemoryBudget::new(settings.memory_budget_bytes),
             pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
             engine,
             linker,
@@ -80,13 +84,8 @@ impl Runtime {
         previous: Option<&Arc<Component>>,
     ) -> Result<Arc<Component>> {
         let context = || format!("component `{}` ({})", spec.name, spec.wasm.display());
-        let bytes = tokio::fs::read(&spec.wasm)
+        let bytes = read_component(&spec.wasm, self.settings.max_component_bytes)
             .await
-            .map_err(|err| {
-                anyhow!(
-                    "cannot read the component file: {err}; has it been built (`fastwasm build`)?"
-                )
-            })
             .with_context(context)?;
         let digest = cache::digest(&bytes);
         if let Some(previous) = previous.filter(|p| p.digest == digest && p.spec == *spec) {
@@ -106,12 +105,29 @@ impl Runtime {
     ) -> Result<Component> {
         check_header(&bytes)?;
         let started = Instant::now();
-        let (engine, cache, key) = (self.engine.clone(), self.cache.clone(), digest.clone());
-        // Compiling is seconds of CPU for a large component: keep it off the async workers.
-        let (component, origin) =
-            tokio::task::spawn_blocking(move || cache.load(&engine, &bytes, &key))
-                .await?
-                .context("not a valid WebAssembly component")?;
+        let (code, origin) = match self.cache.get(&digest) {
+            Some(code) => (code, Origin::Cached),
+            None => {
+                let code = compiler::compile(&self.settings, bytes)
+                    .await
+                    .context("not a valid WebAssembly component")?;
+                if let Err(err) = self.cache.put(&digest, &code) {
+                    tracing::warn!("cannot write the compile cache: {err:#}");
+                }
+                (code, Origin::Compiled)
+            }
+        };
+        let engine = self.engine.clone();
+        // Loading a large component's code is milliseconds: keep it off the async workers.
+        let component = tokio::task::spawn_blocking(move || {
+            // SAFETY: `code` is what this binary's compiler process wrote for an engine of
+            // this configuration, or what the cache holds with a MAC only this cache could
+            // make; wasmtime checks its header and version again.
+            unsafe { wasmtime::component::Component::deserialize(&engine, &code) }
+        })
+        .await?
+        .map_err(anyhow::Error::from)
+        .context("cannot load the compiled component")?;
         let version = &digest[..12];
         match origin {
             Origin::Compiled => tracing::info!(
@@ -136,6 +152,7 @@ impl Runtime {
             pre,
             exports,
             self.budget.clone(),
+            self.memory.clone(),
         ));
         let info = self.describe(&prepared).await?;
         Ok(Component::new(spec.clone(), digest, info, prepared))
@@ -149,7 +166,7 @@ impl Runtime {
                 "`describe` did not return within {:?}",
                 self.settings.request_timeout
             ),
-            CallError::Overloaded => anyhow!("`describe` found no free instance or worker"),
+            CallError::Overloaded(shortage) => anyhow!("`describe` could not run: {shortage}"),
             CallError::Guest(err) => anyhow::Error::from(err).context("`describe` failed"),
         };
         let mut slot = Some(
@@ -174,6 +191,18 @@ impl Runtime {
             other => bail!("`describe` answered {other:?}"),
         }
     }
+}
+
+/// The component file's bytes, refusing one larger than `limit` before reading it.
+async fn read_component(path: &std::path::Path, limit: u64) -> Result<Vec<u8>> {
+    let missing = |err: std::io::Error| {
+        anyhow!("cannot read the component file: {err}; has it been built (`fastwasm build`)?")
+    };
+    let size = tokio::fs::metadata(path).await.map_err(missing)?.len();
+    if size > limit {
+        bail!("the component file is {size} bytes, more than `max_component_bytes` ({limit})");
+    }
+    tokio::fs::read(path).await.map_err(missing)
 }
 
 /// A clear word for the usual mistakes: a core module, or not wasm at all.

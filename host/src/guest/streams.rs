@@ -65,28 +65,56 @@ impl Activity {
     }
 }
 
+/// Why the host stopped reading a request body before its end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyFault {
+    /// It went past `max_body_bytes`: 413.
+    TooLarge,
+    /// The client sent nothing for `body_read_timeout`: 408.
+    Stalled,
+}
+
+/// The error a request body ends with when its client stalls.
+#[derive(Debug)]
+pub struct Stalled;
+
+impl std::fmt::Display for Stalled {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the client stopped sending the request body")
+    }
+}
+
+impl std::error::Error for Stalled {}
+
 /// A request body the guest reads as a `stream<u8>`, held to the body limit as it flows.
 pub struct IncomingBody {
     body: BoxBody<Bytes, BodyError>,
     limit: u64,
     read: u64,
-    too_large: Option<oneshot::Sender<()>>,
+    fault: Option<oneshot::Sender<BodyFault>>,
 }
 
 impl IncomingBody {
-    /// `body`, of which at most `limit` bytes reach the guest; past them the stream ends and
-    /// `too_large` fires.
+    /// `body`, of which at most `limit` bytes reach the guest; past them, or when `body` fails
+    /// with [`Stalled`], the stream ends and `fault` says why.
     pub fn new(
         body: BoxBody<Bytes, BodyError>,
         limit: u64,
-        too_large: oneshot::Sender<()>,
+        fault: oneshot::Sender<BodyFault>,
     ) -> Self {
         Self {
             body,
             limit,
             read: 0,
-            too_large: Some(too_large),
+            fault: Some(fault),
         }
+    }
+
+    fn fail(&mut self, fault: BodyFault) -> Poll<wasmtime::Result<StreamResult>> {
+        if let Some(signal) = self.fault.take() {
+            let _ = signal.send(fault);
+        }
+        Poll::Ready(Ok(StreamResult::Dropped))
     }
 }
 
@@ -111,6 +139,9 @@ impl StreamProducer<GuestState> for IncomingBody {
             match Pin::new(&mut this.body).poll_frame(cx) {
                 Poll::Pending if finish => return Poll::Ready(Ok(StreamResult::Cancelled)),
                 Poll::Pending => return Poll::Pending,
+                Poll::Ready(Some(Err(err))) if err.is::<Stalled>() => {
+                    return this.fail(BodyFault::Stalled);
+                }
                 // The end, or a client that broke off: either way the guest sees the end.
                 Poll::Ready(None | Some(Err(_))) => return Poll::Ready(Ok(StreamResult::Dropped)),
                 Poll::Ready(Some(Ok(frame))) => {
@@ -122,10 +153,7 @@ impl StreamProducer<GuestState> for IncomingBody {
                     }
                     this.read += data.len() as u64;
                     if this.read > this.limit {
-                        if let Some(too_large) = this.too_large.take() {
-                            let _ = too_large.send(());
-                        }
-                        return Poll::Ready(Ok(StreamResult::Dropped));
+                        return this.fail(BodyFault::TooLarge);
                     }
                     destination.set_buffer(data);
                     return Poll::Ready(Ok(StreamResult::Completed));

@@ -3,8 +3,10 @@
 //! (`scope`), calls the operation and renders the answer (`respond`); `websocket` answers the
 //! handshake of WebSocket operations.
 
+mod body;
+mod connection;
 mod pipeline;
-mod respond;
+pub(crate) mod respond;
 mod scope;
 mod server;
 mod websocket;

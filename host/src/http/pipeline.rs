@@ -3,11 +3,13 @@
 //! down, and render the answer. Guest failures are logged here with the component, its version
 //! and the operation. WebSocket operations leave for `websocket` once routed.
 
-use super::respond::{self, HttpResponse};
+use super::body::TimedBody;
+use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
 use super::websocket;
 use crate::app::{self, App, Operation, Protocol, RequestParts, RouteMatch};
-use crate::guest::{Answer, BodyError, CallError, Deadline, IncomingBody, Runtime, types};
+use crate::config::Settings;
+use crate::guest::{Answer, BodyFault, CallError, Deadline, IncomingBody, Runtime, Stalled, types};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -54,19 +56,32 @@ pub async fn respond(
     };
 
     let settings = runtime.settings();
+    // The request's time starts when its head has arrived: reading the body counts.
+    let deadline = Deadline::after(settings.request_timeout);
     let (parts, body) = req.into_parts();
+    let body = TimedBody::new(body, settings.body_read_timeout);
     let streamed = op.body.as_ref().is_some_and(|body| body.streamed);
     let (bytes, stream) = if streamed {
         match streamed_body(body, &parts.headers, settings.max_body_bytes) {
-            Ok((stream, too_large)) => (Bytes::new(), Some((stream, too_large))),
-            Err(status) => return respond::status(status),
+            Ok(stream) => (Bytes::new(), Some(stream)),
+            Err(status) => return refuse_body(status),
         }
     } else {
-        match read_body(body, &parts.headers, settings.max_body_bytes).await {
-            Ok(bytes) => (bytes, None),
-            Err(status) => return respond::status(status),
+        let reading = read_body(body, &parts.headers, settings.max_body_bytes);
+        match tokio::time::timeout_at(deadline.instant(), reading).await {
+            Ok(Ok(bytes)) => (bytes, None),
+            Ok(Err(status)) => return refuse_body(status),
+            Err(_) => return refuse_body(StatusCode::REQUEST_TIMEOUT),
         }
     };
+    if let Some(rule) = &op.body
+        && app::too_deep(rule, &parts.headers, &bytes)
+    {
+        return respond::json(
+            StatusCode::BAD_REQUEST,
+            &serde_json::json!({ "detail": "There was an error parsing the body" }),
+        );
+    }
     let query = parts.uri.query().unwrap_or("");
     let request_parts = RequestParts {
         path_params: &path_params,
@@ -96,7 +111,15 @@ pub async fn respond(
     if let Some(upgrade) = upgrade {
         return websocket::serve(app.clone(), runtime.clone(), op_index, request, upgrade).await;
     }
-    let outcome = run(app.clone(), runtime.clone(), op_index, request, stream).await;
+    let outcome = run(
+        app.clone(),
+        runtime.clone(),
+        op_index,
+        request,
+        stream,
+        deadline,
+    )
+    .await;
     let component = &app.components[op.component].spec.name;
     let outcome = outcome.map(|answer| match answer {
         Answer::Streamed(mut streamed) => {
@@ -105,11 +128,11 @@ pub async fn respond(
         }
         other => other,
     });
-    render(&app, op, outcome, settings.request_timeout)
+    render(&app, op, outcome, settings)
 }
 
-/// A streamed request body and the signal that it went past the body limit.
-type Stream = (IncomingBody, oneshot::Receiver<()>);
+/// A streamed request body and the signal that the host stopped reading it early.
+type Stream = (IncomingBody, oneshot::Receiver<BodyFault>);
 
 /// The guest work of a request. When the operation has teardowns, it runs in a task of its
 /// own: a client that leaves drops this future, and the task then stops waiting for the
@@ -121,10 +144,10 @@ async fn run(
     op_index: usize,
     request: types::Request,
     body: Option<Stream>,
+    deadline: Deadline,
 ) -> Result<Answer, CallError> {
     if !app.operations[op_index].tears_down {
         let op = &app.operations[op_index];
-        let deadline = Deadline::after(runtime.settings().request_timeout);
         let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
         return call(
             &app, &runtime, op, &mut scope, request, body, None, deadline,
@@ -135,7 +158,6 @@ async fn run(
     let (_client, gone) = oneshot::channel::<()>();
     tokio::spawn(async move {
         let op = &app.operations[op_index];
-        let deadline = Deadline::after(runtime.settings().request_timeout);
         let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
         let outcome = call(
             &app,
@@ -185,8 +207,8 @@ async fn call(
     match scope.resolve(&op.plan, &request).await {
         Ok(Resolution::Ready(deps)) => {
             let component = &app.components[op.component];
-            let (body, mut too_large) = match body {
-                Some((body, too_large)) => (Some(body), Some(too_large)),
+            let (body, mut fault) = match body {
+                Some((body, fault)) => (Some(body), Some(fault)),
                 None => (None, None),
             };
             let call = component.handle(
@@ -198,20 +220,24 @@ async fn call(
                 body,
                 deadline,
             );
-            let refused = || {
+            let refused = |fault: BodyFault| {
+                let status = match fault {
+                    BodyFault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                    BodyFault::Stalled => StatusCode::REQUEST_TIMEOUT,
+                };
                 Ok(Answer::Raised(types::HttpError {
-                    status: StatusCode::PAYLOAD_TOO_LARGE.as_u16(),
-                    detail: "\"Payload Too Large\"".into(),
-                    headers: Vec::new(),
+                    status: status.as_u16(),
+                    detail: format!("\"{}\"", status.canonical_reason().unwrap_or("Error")),
+                    headers: vec![("connection".into(), b"close".to_vec())],
                 }))
             };
-            let limit_hit = async {
-                let hit = match too_large.as_mut() {
-                    Some(signal) => signal.await.is_ok(),
-                    None => false,
-                };
-                if !hit {
-                    std::future::pending::<()>().await;
+            let faulted = async {
+                match fault.as_mut() {
+                    Some(signal) => match signal.await {
+                        Ok(fault) => fault,
+                        Err(_) => std::future::pending().await,
+                    },
+                    None => std::future::pending().await,
                 }
             };
             let gone = async {
@@ -224,7 +250,7 @@ async fn call(
             };
             let outcome = tokio::select! {
                 biased;
-                () = limit_hit => return refused(),
+                fault = faulted => return refused(fault),
                 outcome = call => outcome,
                 () = gone => {
                     tracing::info!(operation = %op.id,
@@ -233,11 +259,8 @@ async fn call(
                 }
             };
             // A guest that answered at the end of a cut-off body answered too soon.
-            if too_large
-                .as_mut()
-                .is_some_and(|signal| signal.try_recv().is_ok())
-            {
-                return refused();
+            if let Some(Ok(fault)) = fault.as_mut().map(|signal| signal.try_recv()) {
+                return refused(fault);
             }
             outcome
         }
@@ -250,7 +273,7 @@ async fn call(
                     operation = %op.id, "provider failed: {}", err.root_cause()),
                 CallError::Timeout => tracing::warn!(component = %provider, %dependency,
                     operation = %op.id, "provider timed out"),
-                CallError::Overloaded => {}
+                CallError::Overloaded(_) => {}
             }
             Err(failure.error)
         }
@@ -262,19 +285,23 @@ pub fn render(
     app: &App,
     op: &Operation,
     outcome: Result<Answer, CallError>,
-    timeout: std::time::Duration,
+    settings: &Settings,
 ) -> HttpResponse {
+    let timeout = settings.request_timeout;
+    let caps = Caps {
+        body_bytes: settings.max_response_bytes,
+        headers: settings.max_response_headers,
+    };
     let component = &app.components[op.component];
     let (name, version) = (&component.spec.name, component.version());
     match outcome {
-        Ok(answer) => respond::from_answer(answer).unwrap_or_else(|reason| {
+        Ok(answer) => respond::from_answer(answer, caps).unwrap_or_else(|reason| {
             tracing::error!(component = %name, %version, operation = %op.id,
                 "malformed response from the guest: {reason}");
             respond::status(StatusCode::INTERNAL_SERVER_ERROR)
         }),
-        Err(CallError::Overloaded) => {
-            tracing::warn!(operation = %op.id,
-                "no capacity (sync pool and queue, or instance budget, full); answering 503");
+        Err(CallError::Overloaded(shortage)) => {
+            tracing::warn!(operation = %op.id, "answering 503: {shortage}");
             respond::status(StatusCode::SERVICE_UNAVAILABLE)
         }
         Err(CallError::Timeout) => {
@@ -306,6 +333,18 @@ fn method_not_allowed(allowed: &[hyper::Method]) -> HttpResponse {
     response
 }
 
+/// The answer to a body the host stopped reading: 413 or 408 close the connection, whose
+/// unread rest would otherwise be taken for the next request; 400 when the client broke off.
+fn refuse_body(status: StatusCode) -> HttpResponse {
+    let mut response = respond::status(status);
+    if status != StatusCode::BAD_REQUEST {
+        response
+            .headers_mut()
+            .insert(hyper::header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
 /// 413 before reading a body whose declared length is past `limit`.
 fn check_declared_length(headers: &hyper::HeaderMap, limit: u64) -> Result<(), StatusCode> {
     let declared = headers
@@ -321,7 +360,7 @@ fn check_declared_length(headers: &hyper::HeaderMap, limit: u64) -> Result<(), S
 /// Reads the body up to `limit` bytes: 413 past it (before reading, when Content-Length says
 /// so), 400 when the client breaks off.
 async fn read_body(
-    body: Incoming,
+    body: TimedBody,
     headers: &hyper::HeaderMap,
     limit: u64,
 ) -> Result<Bytes, StatusCode> {
@@ -332,18 +371,18 @@ async fn read_body(
         Err(err) if err.is::<http_body_util::LengthLimitError>() => {
             Err(StatusCode::PAYLOAD_TOO_LARGE)
         }
+        Err(err) if err.is::<Stalled>() => Err(StatusCode::REQUEST_TIMEOUT),
         Err(_) => Err(StatusCode::BAD_REQUEST),
     }
 }
 
 /// The body as a stream for the guest, held to `limit` as it flows.
 fn streamed_body(
-    body: Incoming,
+    body: TimedBody,
     headers: &hyper::HeaderMap,
     limit: u64,
 ) -> Result<Stream, StatusCode> {
     check_declared_length(headers, limit)?;
-    let (too_large, signal) = oneshot::channel();
-    let body = body.map_err(|err| -> BodyError { Box::new(err) }).boxed();
-    Ok((IncomingBody::new(body, limit, too_large), signal))
+    let (fault, signal) = oneshot::channel();
+    Ok((IncomingBody::new(body.boxed(), limit, fault), signal))
 }

@@ -91,14 +91,35 @@ pub fn status(status: StatusCode) -> HttpResponse {
     )
 }
 
-/// A guest's answer as HTTP; `Err` says how a response was malformed.
-pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
+/// What a guest's answer may hold at most.
+#[derive(Debug, Clone, Copy)]
+pub struct Caps {
+    /// Bytes of a whole body.
+    pub body_bytes: u64,
+    /// Headers.
+    pub headers: usize,
+}
+
+/// Bytes all of a response's headers may take together.
+const MAX_HEADER_BYTES: usize = 64 * 1024;
+
+/// A guest's answer as HTTP; `Err` says how a response was malformed or went past `caps`.
+pub fn from_answer(answer: Answer, caps: Caps) -> Result<HttpResponse, String> {
     let (status, headers, body) = match answer {
-        Answer::Response(response) => (
-            response.status,
-            response.headers,
-            ResponseBody::whole(response.body),
-        ),
+        Answer::Response(response) => {
+            if response.body.len() as u64 > caps.body_bytes {
+                return Err(format!(
+                    "the body is {} bytes, more than `max_response_bytes` ({})",
+                    response.body.len(),
+                    caps.body_bytes
+                ));
+            }
+            (
+                response.status,
+                response.headers,
+                ResponseBody::whole(response.body),
+            )
+        }
         Answer::Streamed(streamed) => (
             streamed.status,
             streamed.headers,
@@ -118,6 +139,22 @@ pub fn from_answer(answer: Answer) -> Result<HttpResponse, String> {
         .ok()
         .filter(|s| s.as_u16() >= 200)
         .ok_or_else(|| format!("status {status} is not a final HTTP status"))?;
+    if headers.len() > caps.headers {
+        return Err(format!(
+            "{} headers, more than `max_response_headers` ({})",
+            headers.len(),
+            caps.headers
+        ));
+    }
+    let header_bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.len() + value.len())
+        .sum();
+    if header_bytes > MAX_HEADER_BYTES {
+        return Err(format!(
+            "headers of {header_bytes} bytes, more than {MAX_HEADER_BYTES}"
+        ));
+    }
     // A streamed body's length is the guest's to declare; a whole one's, the host's to count.
     let keeps_length = matches!(body, ResponseBody::Streamed(_));
     let mut response = Response::new(body);
@@ -153,6 +190,7 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
         name.as_str(),
         "connection"
             | "keep-alive"
+            | "proxy-connection"
             | "transfer-encoding"
             | "upgrade"
             | "content-length"
@@ -166,6 +204,47 @@ mod tests {
     use super::*;
     use crate::guest::types;
 
+    const CAPS: Caps = Caps {
+        body_bytes: 1024,
+        headers: 100,
+    };
+
+    fn response(headers: Vec<(String, Vec<u8>)>, body: Vec<u8>) -> Answer {
+        Answer::Response(types::Response {
+            status: 200,
+            headers,
+            body,
+        })
+    }
+
+    #[test]
+    fn answers_past_the_caps_are_refused() {
+        let big = from_answer(response(vec![], vec![0; 2048]), CAPS).unwrap_err();
+        assert!(
+            big.contains("more than `max_response_bytes` (1024)"),
+            "{big}"
+        );
+        // Distinct names: tens of thousands of them once made the header map panic.
+        let many: Vec<_> = (0..30_000)
+            .map(|n| (format!("x-{n}"), b"v".to_vec()))
+            .collect();
+        let err = from_answer(response(many, vec![]), CAPS).unwrap_err();
+        assert!(
+            err.contains("30000 headers, more than `max_response_headers` (100)"),
+            "{err}"
+        );
+        let huge = vec![("x-big".to_owned(), vec![b'v'; 70_000])];
+        assert!(
+            from_answer(response(huge, vec![]), CAPS)
+                .unwrap_err()
+                .contains("headers of")
+        );
+        // Hop-by-hop headers stay the host's.
+        let hop = vec![("proxy-connection".to_owned(), b"keep-alive".to_vec())];
+        let ok = from_answer(response(hop, vec![]), CAPS).unwrap();
+        assert!(ok.headers().get("proxy-connection").is_none());
+    }
+
     #[test]
     fn http_errors_become_fastapi_detail_bodies() {
         let answer = Answer::Raised(types::HttpError {
@@ -173,7 +252,7 @@ mod tests {
             detail: "\"Not authenticated\"".into(),
             headers: vec![("www-authenticate".into(), b"Bearer".to_vec())],
         });
-        let response = from_answer(answer).unwrap();
+        let response = from_answer(answer, CAPS).unwrap();
         assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
         assert_eq!(response.headers()["www-authenticate"], "Bearer");
         assert_eq!(response.headers()["content-type"], "application/json");
@@ -189,7 +268,7 @@ mod tests {
                 body: vec![],
             });
             assert!(
-                from_answer(bad)
+                from_answer(bad, CAPS)
                     .unwrap_err()
                     .contains(&format!("status {status}"))
             );
@@ -199,6 +278,10 @@ mod tests {
             headers: vec![("bad header".into(), vec![])],
             body: vec![],
         });
-        assert!(from_answer(bad_header).unwrap_err().contains("header name"));
+        assert!(
+            from_answer(bad_header, CAPS)
+                .unwrap_err()
+                .contains("header name")
+        );
     }
 }

@@ -220,8 +220,8 @@ impl<'a> RequestScope<'a> {
                     %dependency, "teardown failed: {}", err.root_cause()),
                 Err(CallError::Timeout) => tracing::warn!(component = %component_name,
                     %dependency, "teardown timed out"),
-                Err(CallError::Overloaded) => tracing::warn!(component = %component_name,
-                    %dependency, "teardown found no worker before its deadline"),
+                Err(CallError::Overloaded(shortage)) => tracing::warn!(
+                    component = %component_name, %dependency, "teardown could not run: {shortage}"),
             }
         }
     }

@@ -2,12 +2,13 @@
 //! limits, the access log, the app snapshot requests are served from, and a graceful shutdown
 //! that drains in-flight requests.
 
+use super::connection::{self, ShedLog};
 use super::pipeline::{self, Served};
 use super::respond::{self, HttpResponse};
 use crate::app::App;
 use crate::config::Settings;
 use crate::guest::Runtime;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
 use hyper::service::service_fn;
@@ -22,6 +23,13 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+
+/// How often an HTTP/2 connection is pinged, and how long the answer may take before the
+/// connection is closed as dead.
+const H2_PING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(20);
+const H2_PING_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+/// Requests one HTTP/2 connection may have open at once.
+const H2_MAX_STREAMS: u32 = 100;
 
 /// Everything a request needs: the current app snapshot, the guest runtime, the limits.
 pub struct Server {
@@ -66,15 +74,17 @@ impl Server {
             .timer(TokioTimer::new())
             .header_read_timeout(self.settings.header_read_timeout)
             .keep_alive(true);
-        builder.http2().timer(TokioTimer::new());
+        builder
+            .http2()
+            .timer(TokioTimer::new())
+            .keep_alive_interval(Some(H2_PING_INTERVAL))
+            .keep_alive_timeout(H2_PING_TIMEOUT)
+            .max_concurrent_streams(H2_MAX_STREAMS);
         let graceful = GracefulShutdown::new();
         let connections = Arc::new(Semaphore::new(self.settings.max_connections));
+        let shed_log = Arc::new(ShedLog::default());
         tokio::pin!(shutdown);
         loop {
-            let permit = tokio::select! {
-                permit = connections.clone().acquire_owned() => permit.context("connection limit closed")?,
-                () = &mut shutdown => break,
-            };
             let (stream, peer) = tokio::select! {
                 accepted = listener.accept() => match accepted {
                     Ok(accepted) => accepted,
@@ -87,19 +97,26 @@ impl Server {
                 },
                 () = &mut shutdown => break,
             };
-            // Responses are written whole; Nagle would only delay them.
-            let _ = stream.set_nodelay(true);
-            let server = self.clone();
-            let service = service_fn(move |req| server.clone().handle(req, peer));
-            let connection = builder
-                .serve_connection_with_upgrades(TokioIo::new(stream), service)
-                .into_owned();
-            let connection = graceful.watch(connection);
+            let Ok(permit) = connections.clone().try_acquire_owned() else {
+                shed_log.record(self.settings.max_connections);
+                tokio::spawn(connection::shed(stream));
+                continue;
+            };
+            connection::configure(&stream);
+            let (server, builder, watcher) = (self.clone(), builder.clone(), graceful.watcher());
             tokio::spawn(async move {
-                if let Err(err) = connection.await {
+                let _permit = permit;
+                if !connection::first_byte(&stream, server.settings.header_read_timeout).await {
+                    return;
+                }
+                let service = {
+                    let server = server.clone();
+                    service_fn(move |req| server.clone().handle(req, peer))
+                };
+                let serve = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+                if let Err(err) = watcher.watch(serve.into_owned()).await {
                     tracing::debug!(%peer, "connection ended: {err}");
                 }
-                drop(permit);
             });
         }
         drop(listener);

@@ -126,7 +126,7 @@ pub async fn serve(
                     "the WebSocket task ended without an answer"
                 ))),
             };
-            render(&app, op, outcome, settings.request_timeout)
+            render(&app, op, outcome, settings)
         }
     }
 }

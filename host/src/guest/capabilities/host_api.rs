@@ -2,6 +2,7 @@
 //! to other requests.
 
 use super::GuestState;
+use super::log::Level;
 use crate::guest::bindings::{bodies, host, timers, types};
 use std::time::Duration;
 use wasmtime::component::{Accessor, HasSelf};
@@ -12,25 +13,14 @@ impl bodies::Host for GuestState {}
 
 impl host::Host for GuestState {
     fn log(&mut self, level: types::LogLevel, message: String) -> wasmtime::Result<()> {
-        let tag = &self.tag;
-        let (component, operation) = (&tag.component, tag.operation());
-        match level {
-            types::LogLevel::Trace => {
-                tracing::trace!(target: "guest", %component, %operation, "{message}")
-            }
-            types::LogLevel::Debug => {
-                tracing::debug!(target: "guest", %component, %operation, "{message}")
-            }
-            types::LogLevel::Info => {
-                tracing::info!(target: "guest", %component, %operation, "{message}")
-            }
-            types::LogLevel::Warn => {
-                tracing::warn!(target: "guest", %component, %operation, "{message}")
-            }
-            types::LogLevel::Error => {
-                tracing::error!(target: "guest", %component, %operation, "{message}")
-            }
-        }
+        let level = match level {
+            types::LogLevel::Trace => Level::Trace,
+            types::LogLevel::Debug => Level::Debug,
+            types::LogLevel::Info => Level::Info,
+            types::LogLevel::Warn => Level::Warn,
+            types::LogLevel::Error => Level::Error,
+        };
+        self.tag.log(level, false, &message, 0);
         Ok(())
     }
 }

@@ -2,16 +2,19 @@
 //! network only when the manifest grants them) and the `fastwasm:app/host` interface.
 
 mod host_api;
+pub mod log;
+mod network;
 mod stdio;
 pub mod websocket;
 
 use super::bindings;
+use super::budget::{MemoryBudget, MemoryLimits};
 use crate::config::{Grants, Settings};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
-use wasmtime::{Engine, Result, StoreLimits, StoreLimitsBuilder};
+use wasmtime::{Engine, Result};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 
 /// Who is running: tags every log line a guest produces.
@@ -19,6 +22,8 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 pub struct GuestTag {
     /// The component's name in the manifest.
     pub component: Arc<str>,
+    /// The lines the component may write; shared by all its instances.
+    pub budget: Arc<log::LogBudget>,
     /// The operation being served, `describe` while loading, or `*` on an instance that
     /// serves several requests at once. Shared by the clones the store's stdout and stderr
     /// hold, so a reused instance is retagged for each request.
@@ -26,12 +31,26 @@ pub struct GuestTag {
 }
 
 impl GuestTag {
-    /// A tag for `component` serving `operation`.
-    pub fn new(component: &str, operation: &str) -> Self {
+    /// A tag for `component` serving `operation`, writing within `budget`.
+    pub fn new(component: &str, operation: &str, budget: Arc<log::LogBudget>) -> Self {
         Self {
             component: component.into(),
+            budget,
             operation: Arc::new(Mutex::new(operation.into())),
         }
+    }
+
+    /// Logs one line the guest wrote, of which `cut` bytes at the end were already dropped.
+    pub fn log(&self, level: log::Level, stderr: bool, text: &str, cut: usize) {
+        let line = log::Line { text, cut };
+        log::emit(
+            &self.budget,
+            &self.component,
+            &self.operation(),
+            level,
+            stderr,
+            line,
+        );
     }
 
     /// The operation being served.
@@ -49,7 +68,7 @@ impl GuestTag {
 pub struct GuestState {
     wasi: WasiCtx,
     table: ResourceTable,
-    pub(in crate::guest) limits: StoreLimits,
+    pub(in crate::guest) limits: MemoryLimits,
     tag: GuestTag,
     /// When running wasm must stop; the epoch callback traps past it.
     pub(in crate::guest) deadline: tokio::time::Instant,
@@ -63,6 +82,7 @@ impl GuestState {
         tag: GuestTag,
         grants: &Grants,
         settings: &Settings,
+        memory: Arc<MemoryBudget>,
         deadline: tokio::time::Instant,
     ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
@@ -71,27 +91,27 @@ impl GuestState {
         for (key, value) in &grants.env {
             wasi.env(key, value);
         }
-        for (guest, host) in &grants.dirs {
-            let perms = if grants.dirs_writable {
+        for (guest, mount) in &grants.dirs {
+            let perms = if mount.writable {
                 FsPerms::ReadWrite
             } else {
                 FsPerms::ReadOnly
             };
-            wasi.preopened_dir(host, guest, perms).with_context(|| {
-                format!(
-                    "component `{}` cannot mount {} at {guest}",
-                    tag.component,
-                    host.display()
-                )
-            })?;
+            wasi.preopened_dir(&mount.host, guest, perms)
+                .with_context(|| {
+                    format!(
+                        "component `{}` cannot mount {} at {guest}",
+                        tag.component,
+                        mount.host.display()
+                    )
+                })?;
         }
         if grants.network {
-            wasi.inherit_network().allow_ip_name_lookup(true);
+            wasi.inherit_network()
+                .allow_ip_name_lookup(true)
+                .socket_addr_check(network::outbound_only);
         }
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(usize::try_from(settings.max_memory_bytes).unwrap_or(usize::MAX))
-            .trap_on_grow_failure(true)
-            .build();
+        let limits = MemoryLimits::new(memory, settings.max_memory_bytes);
         Ok(Self {
             wasi: wasi.build(),
             table: ResourceTable::new(),

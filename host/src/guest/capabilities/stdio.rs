@@ -2,6 +2,7 @@
 //! and operation, so `println!` in a handler shows up where operators look.
 
 use super::GuestTag;
+use super::log::{Level, MAX_LINE};
 use bytes::Bytes;
 use std::io;
 use std::pin::Pin;
@@ -9,9 +10,6 @@ use std::task::{Context, Poll};
 use tokio::io::AsyncWrite;
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p2::{OutputStream, Pollable, StreamResult};
-
-/// Longest line kept before it is logged as is; bounds what a guest can make the host buffer.
-const MAX_LINE: usize = 16 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 enum Stream {
@@ -45,6 +43,7 @@ impl GuestLog {
         LineWriter {
             log: self.clone(),
             pending: Vec::new(),
+            cut: 0,
         }
     }
 }
@@ -65,38 +64,46 @@ impl StdoutStream for GuestLog {
     }
 }
 
-/// Buffers a partial line until its newline (or the end of the instance) arrives.
+/// Buffers a partial line until its newline (or the end of the instance) arrives. A line
+/// longer than a log line may be keeps only its start; the rest is counted, not stored.
 struct LineWriter {
     log: GuestLog,
     pending: Vec<u8>,
+    /// Bytes of the pending line past `MAX_LINE`, dropped.
+    cut: usize,
 }
 
 impl LineWriter {
     fn write_bytes(&mut self, bytes: &[u8]) {
-        self.pending.extend_from_slice(bytes);
-        while let Some(end) = self.pending.iter().position(|b| *b == b'\n') {
-            let line: Vec<u8> = self.pending.drain(..=end).collect();
-            self.emit(&line[..line.len() - 1]);
-        }
-        if self.pending.len() > MAX_LINE {
-            let line = std::mem::take(&mut self.pending);
-            self.emit(&line);
+        let mut rest = bytes;
+        loop {
+            let newline = rest.iter().position(|b| *b == b'\n');
+            let part = &rest[..newline.unwrap_or(rest.len())];
+            let room = MAX_LINE - self.pending.len();
+            self.pending
+                .extend_from_slice(&part[..part.len().min(room)]);
+            self.cut += part.len().saturating_sub(room);
+            match newline {
+                Some(at) => {
+                    self.flush_line();
+                    rest = &rest[at + 1..];
+                }
+                None => return,
+            }
         }
     }
 
-    fn emit(&self, line: &[u8]) {
-        let line = String::from_utf8_lossy(line);
-        let line = line.trim_end_matches('\r');
-        if line.trim().is_empty() {
+    fn flush_line(&mut self) {
+        let line = std::mem::take(&mut self.pending);
+        let cut = std::mem::take(&mut self.cut);
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches('\r');
+        if text.trim().is_empty() && cut == 0 {
             return;
         }
-        let tag = &self.log.tag;
-        let (component, operation) = (&tag.component, tag.operation());
         match self.log.stream {
-            Stream::Stdout => tracing::info!(target: "guest", %component, %operation, "{line}"),
-            Stream::Stderr => {
-                tracing::warn!(target: "guest", %component, %operation, stream = "stderr", "{line}")
-            }
+            Stream::Stdout => self.log.tag.log(Level::Info, false, text, cut),
+            Stream::Stderr => self.log.tag.log(Level::Warn, true, text, cut),
         }
     }
 }
@@ -104,8 +111,7 @@ impl LineWriter {
 impl Drop for LineWriter {
     fn drop(&mut self) {
         if !self.pending.is_empty() {
-            let line = std::mem::take(&mut self.pending);
-            self.emit(&line);
+            self.flush_line();
         }
     }
 }

@@ -264,7 +264,7 @@ async fn run_instance(
 
 fn reason(error: &CallError) -> String {
     match error {
-        CallError::Overloaded => "the instance budget (`max_instances`) is spent".into(),
+        CallError::Overloaded(shortage) => shortage.to_string(),
         CallError::Timeout => "instantiation outlasted the request timeout".into(),
         CallError::Guest(err) => format!("{err:#}"),
     }

@@ -90,6 +90,85 @@ mod api {
         std::fs::read_to_string(&path.0).unwrap_or_else(|err| format!("<error: {err}>"))
     }
 
+    /// Writes a file, if the manifest mounts its folder writable.
+    #[post("/file")]
+    fn write_file(path: Query<String>, text: Body) -> String {
+        match std::fs::write(&path.0, text.0) {
+            Ok(()) => "written".into(),
+            Err(err) => format!("<error: {err}>"),
+        }
+    }
+
+    /// Opens a TCP connection, if the manifest grants the network.
+    #[get("/connect")]
+    fn connect(addr: Query<String>) -> String {
+        let outcome = addr
+            .0
+            .parse()
+            .map_err(|err: std::net::AddrParseError| err.to_string())
+            .and_then(|addr| {
+                std::net::TcpStream::connect_timeout(&addr, Duration::from_secs(2))
+                    .map_err(|err| err.to_string())
+            });
+        match outcome {
+            Ok(_) => "connected".into(),
+            Err(err) => format!("<error: {err}>"),
+        }
+    }
+
+    /// The addresses a host name resolves to, if the manifest grants the network.
+    #[get("/lookup")]
+    fn lookup(host: Query<String>) -> String {
+        use std::net::ToSocketAddrs;
+        match (host.0.as_str(), 80).to_socket_addrs() {
+            Ok(addrs) => addrs
+                .map(|a| a.ip().to_string())
+                .collect::<Vec<_>>()
+                .join(","),
+            Err(err) => format!("<error: {err}>"),
+        }
+    }
+
+    /// Listens on a TCP port, which no grant allows.
+    #[get("/listen")]
+    fn listen(addr: Query<String>) -> String {
+        match std::net::TcpListener::bind(addr.0.as_str()) {
+            Ok(_) => "listening".into(),
+            Err(err) => format!("<error: {err}>"),
+        }
+    }
+
+    /// `n` lines of `size` bytes each on stderr.
+    #[get("/log")]
+    fn log(n: Query<usize>, size: Query<usize>) -> &'static str {
+        let line = "x".repeat(size.0);
+        for _ in 0..n.0 {
+            eprintln!("{line}");
+        }
+        "logged"
+    }
+
+    /// A line on stderr with the given text, to show how control characters come out.
+    #[get("/log-text")]
+    fn log_text(text: Query<String>) -> &'static str {
+        eprintln!("{}", text.0);
+        "logged"
+    }
+
+    /// A body of `mb` mebibytes.
+    #[get("/big")]
+    fn big(mb: Query<usize>) -> Vec<u8> {
+        vec![b'x'; mb.0 << 20]
+    }
+
+    /// `n` distinct response headers.
+    #[get("/headers")]
+    fn headers(n: Query<usize>) -> Response {
+        (0..n.0).fold(Response::new("x"), |response, i| {
+            response.header(&format!("x-h{i}"), "v")
+        })
+    }
+
     #[get("/bad-header")]
     fn bad_header() -> Response {
         Response::new("x").header("bad header", "v")
