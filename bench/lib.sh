@@ -1,5 +1,14 @@
 # Shared by the load benchmarks: start servers, drive them with wrk, print a table of ratios.
-# Source it after setting WORK (a scratch folder) and PIDS=(); the caller's EXIT trap kills PIDS.
+# Sourcing it makes WORK (a scratch folder) and PIDS (servers started); on exit, PIDS are killed
+# and WORK removed.
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 DURATION=${DURATION:-10s}
 CONNECTIONS=${CONNECTIONS:-64}

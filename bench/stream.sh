@@ -14,13 +14,6 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-10}
 SSE_CONNECTIONS=${SSE_CONNECTIONS:-16}
 WS_CONNECTIONS=${WS_CONNECTIONS:-32}
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
 source bench/lib.sh
 
 echo "building (release host, load generator, Python component)..." >&2

@@ -7,10 +7,10 @@ app = FastAPI()
 
 
 @app.get("/async")
-async def hello_async():
+async def async_hello():
     return {"message": "Hello World"}
 
 
 @app.get("/sync")
-def hello_sync():
+def sync_hello():
     return {"message": "Hello World"}
