@@ -192,11 +192,7 @@ async fn independent_async_providers_resolve_concurrently() {
         elapsed < Duration::from_millis(900),
         "four 300 ms providers took {elapsed:?}"
     );
-    assert!(
-        server.logs().contains("released slow-d=4"),
-        "{}",
-        server.logs()
-    );
+    server.expect_log("released slow-d=4");
 }
 
 #[tokio::test]
@@ -334,11 +330,7 @@ async fn a_teardown_waits_for_a_worker_when_the_pool_is_full() {
     let blocker = tokio::spawn(get(server.url("/block?ms=1500")));
     let (status, _, body) = request.await.unwrap();
     assert_eq!((status, body.as_str()), (200, "full"));
-    assert!(
-        server.logs().contains("released tracked rid=full"),
-        "the teardown did not run:\n{}",
-        server.logs()
-    );
+    server.expect_log("released tracked rid=full");
     assert_eq!(blocker.await.unwrap().0, 200);
 }
 
@@ -387,7 +379,7 @@ async fn teardowns_run_when_the_client_leaves() {
         "no teardown after the client left:\n{}",
         server.logs()
     );
-    assert!(server.logs().contains("the client left before the answer"));
+    server.expect_log("the client left before the answer");
 }
 
 #[tokio::test]

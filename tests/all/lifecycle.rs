@@ -117,16 +117,8 @@ async fn sigterm_drains_in_flight_requests_then_exits() {
     assert!(status.success(), "fastwasm exited with {status}");
     let (code, _, body) = in_flight.await.unwrap();
     assert_eq!(code, 200, "{body}");
-    assert!(
-        server.logs().contains("received SIGTERM"),
-        "{}",
-        server.logs()
-    );
-    assert!(
-        server.logs().contains("all connections drained"),
-        "{}",
-        server.logs()
-    );
+    server.expect_log("received SIGTERM");
+    server.expect_log("all connections drained");
 }
 
 #[tokio::test]

@@ -181,6 +181,18 @@ impl Server {
         }
     }
 
+    /// Waits for a log line containing `needle`, failing with the log after 10 s. The server
+    /// writes its log from a thread of its own, so a line can arrive after the response it
+    /// describes.
+    pub fn expect_log(&self, needle: &str) {
+        let found = self.wait_for_log(&[needle], Duration::from_secs(10));
+        assert!(
+            found.is_some(),
+            "no log line contains {needle:?}:\n{}",
+            self.logs()
+        );
+    }
+
     /// The server's process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
