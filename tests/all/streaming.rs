@@ -151,6 +151,8 @@ async fn an_upload_past_the_body_limit_is_refused_mid_stream() {
         .await
         .unwrap();
     assert_eq!(response.status(), 413);
+    // The unread rest of the body must not be taken for a next request.
+    assert_eq!(response.headers()["connection"], "close");
     assert_eq!(
         response.text().await.unwrap(),
         r#"{"detail":"Payload Too Large"}"#

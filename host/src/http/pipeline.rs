@@ -120,6 +120,10 @@ pub async fn respond(
         deadline,
     )
     .await;
+    let outcome = match outcome {
+        Outcome::BodyRefused(status) => return refuse_body(status),
+        Outcome::Called(outcome) => outcome,
+    };
     let component = &app.components[op.component].spec.name;
     let outcome = outcome.map(|answer| match answer {
         Answer::Streamed(mut streamed) => {
@@ -134,6 +138,13 @@ pub async fn respond(
 /// A streamed request body and the signal that the host stopped reading it early.
 type Stream = (IncomingBody, oneshot::Receiver<BodyFault>);
 
+/// What a request's guest work came to: the call's outcome, or a streamed body the host
+/// stopped reading (too large, or stalled), which ends the call.
+enum Outcome {
+    Called(Result<Answer, CallError>),
+    BodyRefused(StatusCode),
+}
+
 /// The guest work of a request. When the operation has teardowns, it runs in a task of its
 /// own: a client that leaves drops this future, and the task then stops waiting for the
 /// handler but still tears down what was provided, as FastAPI always runs the code after
@@ -145,7 +156,7 @@ async fn run(
     request: types::Request,
     body: Option<Stream>,
     deadline: Deadline,
-) -> Result<Answer, CallError> {
+) -> Outcome {
     if !app.operations[op_index].tears_down {
         let op = &app.operations[op_index];
         let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
@@ -171,7 +182,7 @@ async fn run(
         )
         .await;
         match &outcome {
-            Ok(Answer::Streamed(streamed)) => {
+            Outcome::Called(Ok(Answer::Streamed(streamed))) => {
                 let mut state = streamed.state.clone();
                 let _ = answer_tx.send(outcome);
                 // The dependencies serve the body too: tear them down once it is sent.
@@ -185,14 +196,14 @@ async fn run(
         }
     });
     answer.await.unwrap_or_else(|_| {
-        Err(CallError::Guest(format_err!(
+        Outcome::Called(Err(CallError::Guest(format_err!(
             "the request's task ended without an answer"
-        )))
+        ))))
     })
 }
 
 /// Resolves the operation's dependencies and calls it, under `deadline`. `gone` resolves when
-/// the client has left; a streamed body that outgrows the limit ends the call with 413.
+/// the client has left; a streamed body that outgrows the limit (or stalls) ends the call.
 #[allow(clippy::too_many_arguments)]
 async fn call(
     app: &App,
@@ -203,8 +214,8 @@ async fn call(
     body: Option<Stream>,
     gone: Option<oneshot::Receiver<()>>,
     deadline: Deadline,
-) -> Result<Answer, CallError> {
-    match scope.resolve(&op.plan, &request).await {
+) -> Outcome {
+    let outcome = match scope.resolve(&op.plan, &request).await {
         Ok(Resolution::Ready(deps)) => {
             let component = &app.components[op.component];
             let (body, mut fault) = match body {
@@ -221,15 +232,10 @@ async fn call(
                 deadline,
             );
             let refused = |fault: BodyFault| {
-                let status = match fault {
+                Outcome::BodyRefused(match fault {
                     BodyFault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                     BodyFault::Stalled => StatusCode::REQUEST_TIMEOUT,
-                };
-                Ok(Answer::Raised(types::HttpError {
-                    status: status.as_u16(),
-                    detail: format!("\"{}\"", status.canonical_reason().unwrap_or("Error")),
-                    headers: vec![("connection".into(), b"close".to_vec())],
-                }))
+                })
             };
             let faulted = async {
                 match fault.as_mut() {
@@ -277,7 +283,8 @@ async fn call(
             }
             Err(failure.error)
         }
-    }
+    };
+    Outcome::Called(outcome)
 }
 
 /// The HTTP response for an outcome; failures are logged with the component and operation.
