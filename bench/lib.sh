@@ -20,6 +20,26 @@ ensure_wrk() {
   fi
 }
 
+# ensure_fastapi: FastAPI, uvicorn and httpx at the versions tests/fastapi-requirements.txt pins,
+# in target/bench-venv (VENV). FASTAPI_SHIM is a folder to put first on PYTHONPATH so that an
+# app written against `fastwasm` imports FastAPI (and `fastwasm.httpx` is httpx) under uvicorn.
+VENV=target/bench-venv
+FASTAPI_SHIM="$WORK/shim"
+ensure_fastapi() {
+  if ! "$VENV/bin/python" -c 'import fastapi, uvicorn, httpx' 2>/dev/null; then
+    echo "installing FastAPI, uvicorn and httpx into $VENV..." >&2
+    python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/fastapi-requirements.txt
+  fi
+  mkdir -p "$FASTAPI_SHIM/fastwasm"
+  printf 'from fastapi import *  # noqa: F403\nimport httpx  # noqa: F401\n' >"$FASTAPI_SHIM/fastwasm/__init__.py"
+}
+
+# free_port: a loopback port nothing listens on.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
 # start NAME COMMAND...: runs a server in the background and waits until it prints the
 # address it listens on (fastwasm: "listening on http://A", uvicorn: "running on http://A").
 start() {

@@ -19,23 +19,15 @@ cargo build --release --quiet -p fastwasm
 target/release/fastwasm build bench/py-hello --cache-dir "$WORK/cache" 2>"$WORK/build.log" \
   || { cat "$WORK/build.log" >&2; exit 1; }
 
-VENV=target/bench-venv
-if [ ! -x "$VENV/bin/uvicorn" ]; then
-  echo "installing FastAPI and uvicorn into $VENV..." >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/fastapi-requirements.txt
-fi
-# The app imports `fastwasm`; under uvicorn that name is FastAPI.
-mkdir -p "$WORK/shim/fastwasm"
-echo "from fastapi import *  # noqa: F403" >"$WORK/shim/fastwasm/__init__.py"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ensure_fastapi
+PORT=$(free_port)
 
 # The same component with an instance per request.
 mkdir -p "$WORK/isolated"
 sed "s|^path = \"build/|path = \"$PWD/bench/py-hello/build/|; s|^build = .*|isolation = \"request\"|" \
   bench/py-hello/fastwasm.toml >"$WORK/isolated/fastwasm.toml"
 
-start fastapi env PYTHONPATH="$WORK/shim" "$VENV/bin/uvicorn" main:app --app-dir bench/py-hello \
+start fastapi env PYTHONPATH="$FASTAPI_SHIM" "$VENV/bin/uvicorn" main:app --app-dir bench/py-hello \
   --host 127.0.0.1 --port "$PORT" --no-access-log
 start shared target/release/fastwasm serve bench/py-hello --listen 127.0.0.1:0 --cache-dir "$WORK/cache"
 start isolated target/release/fastwasm serve "$WORK/isolated" --listen 127.0.0.1:0 --cache-dir "$WORK/cache"

@@ -20,13 +20,8 @@ echo "building (release host, load generator, Python component)..." >&2
 cargo build --release --quiet -p fastwasm -p fastwasm-bench-stream-load
 target/release/fastwasm build examples/stream --cache-dir "$WORK/cache" 2>"$WORK/build.log" \
   || { cat "$WORK/build.log" >&2; exit 1; }
-VENV=target/bench-venv
-if [ ! -x "$VENV/bin/uvicorn" ]; then
-  echo "installing FastAPI and uvicorn into $VENV..." >&2
-  python3 -m venv "$VENV"
-  "$VENV/bin/pip" install --quiet --disable-pip-version-check -r tests/fastapi-requirements.txt
-fi
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+ensure_fastapi
+PORT=$(free_port)
 
 start fastwasm target/release/fastwasm serve examples/stream --listen 127.0.0.1:0 \
   --cache-dir "$WORK/cache" --websocket-messages-per-second 1000000

@@ -11,7 +11,7 @@ use std::process::Command;
 mod rust_target;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 13] = [
+const GUESTS: [(&str, &str); 14] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -25,6 +25,7 @@ const GUESTS: [(&str, &str); 13] = [
     ("VERSION_TWO", "version_two"),
     ("KIND_MISMATCH", "kind_mismatch"),
     ("STREAMS", "streams"),
+    ("OUTBOUND", "outbound"),
 ];
 
 fn main() {

@@ -1,5 +1,7 @@
 //! A plain hyper server answering `{"message":"Hello World"}` on every path: what fastwasm's
-//! HTTP stack costs without wasm. Usage: `hello-baseline [ADDR]` (default 127.0.0.1:0).
+//! HTTP stack costs without wasm. `GET /delay?ms=M` answers `{"ms":M}` after M milliseconds
+//! instead: the upstream of the outbound benchmark, which must never be its bottleneck.
+//! Usage: `hello-baseline [ADDR]` (default 127.0.0.1:0).
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -20,10 +22,15 @@ async fn main() -> std::io::Result<()> {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let service = service_fn(|_req| async {
-                let mut response = Response::new(Full::new(Bytes::from_static(
-                    br#"{"message":"Hello World"}"#,
-                )));
+            let service = service_fn(|req: hyper::Request<hyper::body::Incoming>| async move {
+                let body = match delay(&req) {
+                    Some(ms) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+                        Bytes::from(format!(r#"{{"ms":{ms}}}"#))
+                    }
+                    None => Bytes::from_static(br#"{"message":"Hello World"}"#),
+                };
+                let mut response = Response::new(Full::new(body));
                 response
                     .headers_mut()
                     .insert("content-type", "application/json".parse().unwrap());
@@ -34,4 +41,18 @@ async fn main() -> std::io::Result<()> {
                 .await;
         });
     }
+}
+
+/// The `ms` of a `/delay?ms=M` request, at most a minute.
+fn delay(req: &hyper::Request<hyper::body::Incoming>) -> Option<u64> {
+    if req.uri().path() != "/delay" {
+        return None;
+    }
+    let query = req.uri().query().unwrap_or("");
+    let ms = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("ms="))
+        .and_then(|ms| ms.parse::<u64>().ok())
+        .unwrap_or(0);
+    Some(ms.min(60_000))
 }

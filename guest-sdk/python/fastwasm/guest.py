@@ -18,6 +18,7 @@ from wit_world import exports
 from wit_world.imports import bodies, timers, types, websocket
 
 from . import declaration
+from .httpx import serving as _serving
 from .applications import FastWasm
 from .encoders import jsonable_encoder
 from .exceptions import HTTPException, RequestValidationError
@@ -284,6 +285,16 @@ async def _teardown(calls: ProviderCalls, name: str, value: str) -> None:
         traceback.print_exc()
 
 
+def _serve_request(req: types.Request) -> None:
+    """Names the request the running task serves, for the outbound client: each call of an
+    async export runs in a task of its own (and the tasks it gathers copy its context)."""
+    for name, value in req.headers:
+        if name == "x-request-id":
+            _serving.set(bytes(value).decode("latin-1"))
+            return
+    _serving.set(None)
+
+
 def export_classes(app: FastWasm) -> dict[str, type]:
     """The classes componentize-py instantiates for world `service`'s exports, serving `app`."""
     calls = ProviderCalls()
@@ -294,6 +305,7 @@ def export_classes(app: FastWasm) -> dict[str, type]:
 
     class Handler(exports.Handler):
         def handle(self, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+            _serve_request(req)
             return run_sync(_serve_sync(app, req, deps))
 
     class AsyncHandler(exports.AsyncHandler):
@@ -303,16 +315,19 @@ def export_classes(app: FastWasm) -> dict[str, type]:
             deps: list[types.Dependency],
             body: ByteStreamReader | None,
         ) -> bodies.Reply:
+            _serve_request(req)
             return await _serve_async(app, req, deps, body)
 
     class WebsocketHandler(exports.WebsocketHandler):
         async def serve(
             self, req: types.Request, deps: list[types.Dependency], ws: websocket.Connection
         ) -> None:
+            _serve_request(req)
             await _serve_websocket(app, req, deps, ws)
 
     class Provider(exports.Provider):
         def provide(self, name: str, req: types.Request, deps: list[types.Dependency]) -> str:
+            _serve_request(req)
             return run_sync(_provide(calls, app, name, req, deps))
 
         def teardown(self, name: str, value: str) -> None:
@@ -320,6 +335,7 @@ def export_classes(app: FastWasm) -> dict[str, type]:
 
     class AsyncProvider(exports.AsyncProvider):
         async def provide(self, name: str, req: types.Request, deps: list[types.Dependency]) -> str:
+            _serve_request(req)
             return await _provide(calls, app, name, req, deps)
 
         async def teardown(self, name: str, value: str) -> None:

@@ -39,11 +39,13 @@ pub mod __bindings {
     include!("bindings.rs");
 }
 
+mod client;
 mod error;
 mod extract;
 mod host;
 mod param;
 mod response;
+mod serving;
 mod spec;
 mod stream;
 mod websocket;
@@ -51,13 +53,18 @@ mod websocket;
 #[doc(hidden)]
 pub mod __private;
 
+/// Outbound HTTP: call other services from an operation.
+pub mod http {
+    pub use crate::client::*;
+}
+
+pub use ::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use error::HttpError;
 pub use extract::{Body, Cookie, Dep, FromRequest, Header, Json, Path, Query, Request};
 pub use fastwasm_guest_macros::{
     app, delete, get, head, options, patch, post, provider, put, websocket,
 };
 pub use host::{LogLevel, log, sleep};
-pub use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 pub use param::ParamType;
 pub use response::{Html, IntoProvided, IntoResponse, Response};
 pub use stream::{BodyStream, BodyWriter, Disconnected, Event, EventSender, Sse, Streaming};

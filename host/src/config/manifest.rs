@@ -1,6 +1,7 @@
 //! `fastwasm.toml`: which components make up an app, how to build them, what they may touch,
 //! and the limits that protect the host.
 
+use super::outbound::AllowedOutbound;
 use super::settings::Settings;
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
@@ -118,6 +119,8 @@ pub struct Grants {
     pub dirs: BTreeMap<String, Mount>,
     /// Outbound TCP/UDP sockets to other machines, and name lookup.
     pub network: bool,
+    /// The origins the component may send HTTP requests to.
+    pub outbound: AllowedOutbound,
 }
 
 /// A host folder a guest sees.
@@ -166,6 +169,8 @@ struct RawComponent {
     dirs_writable: Option<toml::Value>,
     #[serde(default)]
     network: bool,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
     #[serde(default)]
     dependencies: Vec<String>,
     #[serde(default)]
@@ -235,10 +240,13 @@ impl Manifest {
             }
             let dirs = mounts(root, &raw.dirs, &raw.writable_dirs)
                 .with_context(|| format!("component `{}`", raw.name))?;
+            let outbound = AllowedOutbound::parse(&raw.allowed_outbound_hosts)
+                .map_err(|err| anyhow!("component `{}`: {err}", raw.name))?;
             let grants = Grants {
                 env: raw.env,
                 dirs,
                 network: raw.network,
+                outbound,
             };
             components.push(ComponentSpec {
                 wasm: root.join(&raw.path),

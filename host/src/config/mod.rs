@@ -2,7 +2,9 @@
 //! command line's flags over them. Nothing here knows about wasm or HTTP.
 
 mod manifest;
+mod outbound;
 mod settings;
 
 pub use manifest::{ComponentSpec, Grants, Isolation, MANIFEST_FILE, Manifest, Toolchain};
+pub use outbound::{AllowedOutbound, default_port, is_local_address};
 pub use settings::{Allocator, SettingFlags, Settings, markdown_table};

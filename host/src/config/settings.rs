@@ -279,6 +279,19 @@ settings! {
     instance_max_requests: u64 = "10000", at_least_one;
     /// An instance without requests for this long ends.
     instance_idle_timeout: Duration = "60s", longer_than_zero;
+    /// Time an outbound HTTP request may take to connect (TCP and TLS); past it the guest's
+    /// call fails with a connect timeout.
+    outbound_connect_timeout: Duration = "10s", longer_than_zero;
+    /// Time an outbound request may wait for the first byte of its response; past it the call
+    /// fails with a timeout. The request's own deadline bounds every outbound call too.
+    outbound_first_byte_timeout: Duration = "30s", longer_than_zero;
+    /// Time an outbound response may go without a byte of its body; past it the call fails.
+    outbound_between_bytes_timeout: Duration = "30s", longer_than_zero;
+    /// Largest outbound response body a guest may receive; past it the call fails.
+    outbound_max_response_bytes: u64 = "16777216", at_least_one;
+    /// Outbound requests one component may have in flight at once; more wait for a place
+    /// until their request's deadline.
+    outbound_max_in_flight: usize = "256", at_least_one;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;

@@ -4,7 +4,10 @@ mod generated {
     wasmtime::component::bindgen!({
         path: "../wit",
         world: "fastwasm:app/service",
-        imports: { default: trappable },
+        imports: {
+            "fastwasm:app/outbound.send": async | trappable,
+            default: trappable,
+        },
         exports: { default: async },
         with: {
             "fastwasm:app/websocket.connection": crate::guest::capabilities::websocket::Connection,
@@ -16,5 +19,5 @@ pub use generated::Service;
 pub use generated::exports::fastwasm::app::{
     async_handler, async_provider, handler, metadata, provider, websocket_handler,
 };
-pub use generated::fastwasm::app::{bodies, types, websocket};
+pub use generated::fastwasm::app::{async_outbound, bodies, outbound, types, websocket};
 pub use generated::fastwasm::app::{host, timers};

@@ -168,6 +168,23 @@ pub enum Call {
     },
 }
 
+impl Call {
+    /// The `x-request-id` of the request the call serves.
+    pub fn request_id(&self) -> Option<&str> {
+        let request = match self {
+            Call::Handle { request, .. }
+            | Call::Serve { request, .. }
+            | Call::Provide { request, .. } => request,
+            Call::Describe | Call::Teardown { .. } => return None,
+        };
+        request
+            .headers
+            .iter()
+            .find(|(name, _)| name == "x-request-id")
+            .and_then(|(_, value)| std::str::from_utf8(value).ok())
+    }
+}
+
 /// What a call returned.
 #[derive(Debug)]
 pub enum Reply {

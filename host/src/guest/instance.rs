@@ -9,6 +9,7 @@ use super::call::{
     Call, CallError, Deadline, Reply, Shortage, classify, invoke_async, invoke_sync, within,
 };
 use super::capabilities::log::LogBudget;
+use super::capabilities::outbound::Outbound;
 use super::capabilities::{GuestState, GuestTag};
 use super::exports::{Bound, Exports, Kind};
 use super::pool::{BlockingPool, Priority};
@@ -29,6 +30,18 @@ pub struct Prepared {
     memory: Arc<MemoryBudget>,
     /// The log lines this component's instances may write.
     log_budget: Arc<LogBudget>,
+    /// Where its outbound HTTP requests may go, and how many at once.
+    outbound: Arc<Outbound>,
+}
+
+/// What the instances of every component draw on together.
+pub struct Shares {
+    /// The instances alive at once.
+    pub budget: Arc<Budget>,
+    /// Their linear memory together.
+    pub memory: Arc<MemoryBudget>,
+    /// The component's outbound side.
+    pub outbound: Arc<Outbound>,
 }
 
 impl Prepared {
@@ -39,8 +52,7 @@ impl Prepared {
         spec: ComponentSpec,
         pre: InstancePre<GuestState>,
         exports: Exports,
-        budget: Arc<Budget>,
-        memory: Arc<MemoryBudget>,
+        shares: Shares,
     ) -> Self {
         Self {
             log_budget: Arc::new(LogBudget::new(settings.guest_log_lines_per_second)),
@@ -49,8 +61,9 @@ impl Prepared {
             spec,
             pre,
             exports,
-            budget,
-            memory,
+            budget: shares.budget,
+            memory: shares.memory,
+            outbound: shares.outbound,
         }
     }
 
@@ -107,6 +120,7 @@ impl Prepared {
             &self.spec.grants,
             &self.settings,
             self.memory.clone(),
+            self.outbound.clone(),
             deadline.instant(),
         )?;
         let mut store = Store::new(&self.engine, state);
@@ -136,6 +150,12 @@ impl Instance {
         let state = self.store.data_mut();
         state.deadline = deadline.instant();
         state.tag().set_operation(operation);
+    }
+
+    /// Marks the instance as serving the request `calls` are for.
+    fn serve(&mut self, calls: &[Call]) {
+        let id = calls.iter().find_map(Call::request_id);
+        self.store.data_mut().set_serving(id);
     }
 
     /// Calls one after another, on this thread; stops at the first failure, after which the
@@ -205,6 +225,7 @@ pub async fn run(
                         }
                         None => prepared.instantiate(&operation, deadline).await?,
                     };
+                    instance.serve(&calls);
                     let results =
                         tokio::time::timeout_at(deadline.instant(), instance.call_sync(calls))
                             .await
@@ -229,6 +250,7 @@ pub async fn run(
                     Err(error) => return fail_all(error),
                 },
             };
+            instance.serve(&calls);
             match within(deadline, instance.call_async(calls)).await {
                 Ok(results) => settle(slot, instance, results, count, deadline),
                 Err(error) => fail_all(error),

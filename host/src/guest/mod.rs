@@ -22,6 +22,7 @@ mod streams;
 
 pub use bindings::types;
 pub use call::{Answer, Call, CallError, Deadline, Reply};
+pub use capabilities::outbound::REQUEST_ID;
 pub use capabilities::websocket::{Accepted, Limits as WebSocketLimits, Session};
 pub use compiler::compile_main;
 pub use component::Component;

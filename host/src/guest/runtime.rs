@@ -7,12 +7,13 @@ use super::bindings::types;
 use super::budget::{Budget, MemoryBudget};
 use super::cache::{self, CompileCache, Origin};
 use super::call::{Call, CallError, Deadline, Reply};
+use super::capabilities::outbound::{Outbound, OutboundHost, RequestScopes};
 use super::capabilities::{self, GuestState};
 use super::compiler;
 use super::component::Component;
 use super::engine;
 use super::exports::{Exports, Kind};
-use super::instance::{self, Prepared};
+use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
 use crate::config::{ComponentSpec, Settings};
 use anyhow::{Context, Result, anyhow, bail};
@@ -30,6 +31,7 @@ pub struct Runtime {
     budget: Arc<Budget>,
     memory: Arc<MemoryBudget>,
     pool: BlockingPool,
+    outbound: OutboundHost,
     /// One clone per open WebSocket session.
     websockets: Arc<()>,
 }
@@ -45,6 +47,7 @@ impl Runtime {
             budget: Budget::new(settings.max_instances),
             memory: MemoryBudget::new(settings.memory_budget_bytes),
             pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
+            outbound: OutboundHost::new(&settings),
             engine,
             linker,
             settings,
@@ -68,6 +71,11 @@ impl Runtime {
     /// The settings the runtime was built with.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The requests in flight whose outbound calls end with them.
+    pub fn request_scopes(&self) -> &Arc<RequestScopes> {
+        self.outbound.scopes()
     }
 
     /// The blocking pool sync exports run on.
@@ -151,8 +159,16 @@ impl Runtime {
             spec.clone(),
             pre,
             exports,
-            self.budget.clone(),
-            self.memory.clone(),
+            Shares {
+                budget: self.budget.clone(),
+                memory: self.memory.clone(),
+                outbound: Outbound::new(
+                    &spec.name,
+                    spec.grants.outbound.clone(),
+                    &self.settings,
+                    self.outbound.clone(),
+                ),
+            },
         ));
         let info = self.describe(&prepared).await?;
         Ok(Component::new(spec.clone(), digest, info, prepared))

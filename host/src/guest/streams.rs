@@ -8,6 +8,7 @@
 //! reaches the client cut off, so that it cannot be taken for a whole body.
 
 use super::capabilities::GuestState;
+use super::capabilities::outbound::OpenScope;
 use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::{Sink, Stream};
@@ -202,6 +203,7 @@ pub fn streamed_response(
         idle_timeout,
         idle: Box::pin(tokio::time::sleep(idle_timeout)),
         activity,
+        scope: None,
     };
     (writer, end, body, watched)
 }
@@ -291,9 +293,18 @@ pub struct GuestBody {
     idle_timeout: Duration,
     idle: Pin<Box<tokio::time::Sleep>>,
     activity: Arc<Activity>,
+    /// The request's outbound scope: calls the guest makes while it writes the body end when
+    /// the body does.
+    scope: Option<OpenScope>,
 }
 
 impl GuestBody {
+    /// Keeps the request's outbound scope open while the body streams.
+    pub fn holding(mut self, scope: Option<OpenScope>) -> Self {
+        self.scope = scope;
+        self
+    }
+
     /// Names the component and operation writing it in the log line of a body cut off.
     pub fn labelled(mut self, component: &str, operation: &str) -> Self {
         self.label = Some((component.into(), operation.into()));

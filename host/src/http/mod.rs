@@ -6,6 +6,7 @@
 mod body;
 mod connection;
 mod pipeline;
+mod request_id;
 pub(crate) mod respond;
 mod scope;
 mod server;

@@ -9,7 +9,9 @@ use super::scope::{RequestScope, Resolution};
 use super::websocket;
 use crate::app::{self, App, Operation, Protocol, RequestParts, RouteMatch};
 use crate::config::Settings;
-use crate::guest::{Answer, BodyFault, CallError, Deadline, IncomingBody, Runtime, Stalled, types};
+use crate::guest::{
+    Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Runtime, Stalled, types,
+};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
@@ -58,6 +60,13 @@ pub async fn respond(
     let settings = runtime.settings();
     // The request's time starts when its head has arrived: reading the body counts.
     let deadline = Deadline::after(settings.request_timeout);
+    // Its outbound calls end with it: when it is answered (or its streamed body is over), or
+    // when its client leaves and this future is dropped.
+    let outbound_scope = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|id| id.to_str().ok())
+        .map(|id| runtime.request_scopes().open(id, deadline.instant()));
     let (parts, body) = req.into_parts();
     let body = TimedBody::new(body, settings.body_read_timeout);
     let streamed = op.body.as_ref().is_some_and(|body| body.streamed);
@@ -127,7 +136,10 @@ pub async fn respond(
     let component = &app.components[op.component].spec.name;
     let outcome = outcome.map(|answer| match answer {
         Answer::Streamed(mut streamed) => {
-            streamed.body = streamed.body.labelled(component, &op.id);
+            streamed.body = streamed
+                .body
+                .labelled(component, &op.id)
+                .holding(outbound_scope);
             Answer::Streamed(streamed)
         }
         other => other,

@@ -4,13 +4,16 @@
 
 use super::connection::{self, ShedLog};
 use super::pipeline::{self, Served};
+use super::request_id;
 use super::respond::{self, HttpResponse};
 use crate::app::App;
 use crate::config::Settings;
+use crate::guest::REQUEST_ID;
 use crate::guest::Runtime;
 use anyhow::Result;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
+use hyper::header::HeaderValue;
 use hyper::service::service_fn;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -142,13 +145,14 @@ impl Server {
 
     async fn handle(
         self: Arc<Self>,
-        req: Request<Incoming>,
+        mut req: Request<Incoming>,
         peer: SocketAddr,
     ) -> Result<HttpResponse, Infallible> {
         let started = Instant::now();
+        let request_id = request_id::ensure(req.headers_mut());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let mut served = Served::default();
-        let response = match self.in_flight.try_acquire() {
+        let mut response = match self.in_flight.try_acquire() {
             // The request keeps this snapshot to the end, whatever is swapped in meanwhile.
             Ok(_in_flight) => pipeline::respond(self.app(), &self.runtime, req, &mut served).await,
             Err(_) => respond::status(StatusCode::SERVICE_UNAVAILABLE),
@@ -156,12 +160,16 @@ impl Server {
         tracing::info!(
             target: "access",
             %peer,
+            %request_id,
             operation = %served.operation.as_deref().unwrap_or("-"),
             component = %served.component.as_deref().unwrap_or("-"),
             "{method} {path} {} {:.2?}",
             response.status().as_u16(),
             started.elapsed(),
         );
+        if let Ok(value) = HeaderValue::from_str(&request_id) {
+            response.headers_mut().insert(REQUEST_ID, value);
+        }
         Ok(response)
     }
 }

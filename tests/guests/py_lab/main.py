@@ -31,6 +31,7 @@ from fastwasm import (
     Query,
     Request,
     Response,
+    httpx,
     status,
 )
 
@@ -511,3 +512,36 @@ async def host_dependencies(
 ):
     print(f"handler host_dependencies rid={user.name}")
     return {"user": user, "admin": user.admin, "session": session}
+
+
+@app.get("/outbound/call")
+async def outbound_call(url: str):
+    """One call with `AsyncClient`; a failed call answers with the exception's name."""
+    try:
+        async with httpx.AsyncClient() as client:
+            r = await client.get(url, headers={"x-guest": "python-async"})
+    except httpx.RequestError as exc:
+        return {"error": type(exc).__name__, "message": str(exc)}
+    return {"status": r.status_code, "content_type": r.headers.get("content-type"), "body": r.text}
+
+
+@app.get("/outbound/call-sync")
+def outbound_call_sync(url: str):
+    """One call with `Client`, from a `def` operation."""
+    try:
+        r = httpx.get(url, headers={"x-guest": "python-sync"})
+    except httpx.RequestError as exc:
+        return {"error": type(exc).__name__, "message": str(exc)}
+    return {"status": r.status_code, "content_type": r.headers.get("content-type"), "body": r.text}
+
+
+@app.get("/outbound/raise")
+async def outbound_raise(url: str):
+    """`raise_for_status` on an error answer becomes `HTTPStatusError`."""
+    async with httpx.AsyncClient() as client:
+        r = await client.get(url)
+    try:
+        r.raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        return {"error": "HTTPStatusError", "status": exc.response.status_code, "message": str(exc)}
+    return {"status": r.status_code}

@@ -179,6 +179,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 ::fastwasm_guest::__private::WitResponse,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
+                let _serving = ::fastwasm_guest::__private::serving(&req);
                 let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps);
                 match ctx.operation_id() {
                     #(#sync_arms)*
@@ -196,11 +197,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 ::fastwasm_guest::__private::Reply,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
-                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_body(body);
-                match ctx.operation_id() {
-                    #(#async_arms)*
-                    other => ::fastwasm_guest::__private::unknown_operation(other),
-                }
+                let serving = ::fastwasm_guest::__private::Serving::of(&req);
+                serving.run(async move {
+                    let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_body(body);
+                    match ctx.operation_id() {
+                        #(#async_arms)*
+                        other => ::fastwasm_guest::__private::unknown_operation(other),
+                    }
+                }).await
             }
         }
 
@@ -210,11 +214,14 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 deps: ::std::vec::Vec<::fastwasm_guest::__private::Dependency>,
                 ws: ::fastwasm_guest::__private::Connection,
             ) -> ::core::result::Result<(), ::fastwasm_guest::__private::WitHttpError> {
-                let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_websocket(ws);
-                match ctx.operation_id() {
-                    #(#websocket_arms)*
-                    other => ::fastwasm_guest::__private::unknown_session(other),
-                }
+                let serving = ::fastwasm_guest::__private::Serving::of(&req);
+                serving.run(async move {
+                    let ctx = ::fastwasm_guest::__private::RequestContext::new(req, deps).with_websocket(ws);
+                    match ctx.operation_id() {
+                        #(#websocket_arms)*
+                        other => ::fastwasm_guest::__private::unknown_session(other),
+                    }
+                }).await
             }
         }
 
@@ -227,6 +234,7 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 ::std::string::String,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
+                let _serving = ::fastwasm_guest::__private::serving(&req);
                 #sync_provide
             }
 
@@ -244,7 +252,8 @@ pub fn expand(args: TokenStream, input: TokenStream) -> syn::Result<TokenStream>
                 ::std::string::String,
                 ::fastwasm_guest::__private::WitHttpError,
             > {
-                #async_provide
+                let serving = ::fastwasm_guest::__private::Serving::of(&req);
+                serving.run(async move { #async_provide }).await
             }
 
             async fn teardown(name: ::std::string::String, value: ::std::string::String) {

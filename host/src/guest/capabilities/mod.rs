@@ -1,9 +1,12 @@
 //! What a guest may import: WASI (clocks, random, stdio into the host log; files, environment and
-//! network only when the manifest grants them) and the `fastwasm:app/host` interface.
+//! network only when the manifest grants them), outbound HTTP (`wasi:http` and
+//! `fastwasm:app/outbound`, to the origins the manifest allows) and the `fastwasm:app/host`
+//! interface.
 
 mod host_api;
 pub mod log;
 mod network;
+pub mod outbound;
 mod stdio;
 pub mod websocket;
 
@@ -16,6 +19,7 @@ use wasmtime::component::{HasSelf, Linker, ResourceTable};
 use wasmtime::error::Context;
 use wasmtime::{Engine, Result};
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 /// Who is running: tags every log line a guest produces.
 #[derive(Debug, Clone)]
@@ -67,6 +71,9 @@ impl GuestTag {
 /// The data of one store: one instance, serving one request or, when shared, many at once.
 pub struct GuestState {
     wasi: WasiCtx,
+    http: WasiHttpCtx,
+    /// How outbound HTTP requests are sent, and for which request.
+    pub(in crate::guest) http_hooks: outbound::HttpHooks,
     table: ResourceTable,
     pub(in crate::guest) limits: MemoryLimits,
     tag: GuestTag,
@@ -83,6 +90,7 @@ impl GuestState {
         grants: &Grants,
         settings: &Settings,
         memory: Arc<MemoryBudget>,
+        outbound: Arc<outbound::Outbound>,
         deadline: tokio::time::Instant,
     ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
@@ -114,6 +122,8 @@ impl GuestState {
         let limits = MemoryLimits::new(memory, settings.max_memory_bytes);
         Ok(Self {
             wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            http_hooks: outbound::HttpHooks::new(outbound),
             table: ResourceTable::new(),
             limits,
             tag,
@@ -125,6 +135,12 @@ impl GuestState {
     /// Who this store runs for.
     pub fn tag(&self) -> &GuestTag {
         &self.tag
+    }
+
+    /// Marks the store as serving the request `id` alone (`None` while it serves several):
+    /// its outbound calls belong to that request unless they name another.
+    pub fn set_serving(&mut self, id: Option<&str>) {
+        self.http_hooks.serving = id.map(Arc::from);
     }
 
     /// The resources the guest holds handles to.
@@ -142,10 +158,23 @@ impl WasiView for GuestState {
     }
 }
 
+impl WasiHttpView for GuestState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.http_hooks,
+        }
+    }
+}
+
 /// The linker every component of an engine is instantiated with.
 pub fn linker(engine: &Engine) -> Result<Linker<GuestState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi::p3::add_to_linker(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p3::add_to_linker(&mut linker)?;
     bindings::Service::add_to_linker::<GuestState, HasSelf<GuestState>>(&mut linker, |state| {
         state
     })?;
