@@ -1,7 +1,7 @@
 //! A component in plain C (`examples/c-hello`), written against the bindings `wit-bindgen c`
 //! generates from the WIT contract and built by `fastwasm build` with the C toolchain: the
 //! contract alone, no SDK. Parameters validated by the host, a JSON body validated in the
-//! guest, an error with a header, and a provider with its teardown.
+//! guest, an error with a header, a provider with its teardown, and outbound HTTP.
 
 use crate::support::{Server, built, client, get, get_json, shared_cache};
 use serde_json::json;
@@ -193,4 +193,50 @@ async fn provider_value_reaches_the_handler_and_its_teardown_logs() {
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["detail"][0]["type"], "string_too_long");
     assert_eq!(body["detail"][0]["loc"], json!(["header", "x-client"]));
+}
+
+#[tokio::test]
+async fn a_c_operation_calls_out_within_its_allow_list() {
+    let upstream = crate::upstream::Upstream::start().await;
+    // The example lists no origins: its calls are denied.
+    let server = c_hello();
+    let url = reqwest::Url::parse_with_params(
+        &server.url("/relay"),
+        &[("url", upstream.url("/delay?ms=1"))],
+    )
+    .unwrap();
+    let (status, body) = get_json(url.clone()).await;
+    assert_eq!(status, 502, "{body}");
+    assert_eq!(body["detail"]["kind"], "denied", "{body}");
+    drop(server);
+
+    // The same component, allowed to reach the upstream.
+    let dir = tempfile::tempdir().unwrap();
+    let wasm = built("examples/c-hello").join("build/c_hello.wasm");
+    std::fs::write(
+        dir.path().join("fastwasm.toml"),
+        format!(
+            "[[component]]\nname = \"c-hello\"\npath = {:?}\nallowed_outbound_hosts = [\"http://127.0.0.1:*\"]\n",
+            wasm.display().to_string()
+        ),
+    )
+    .unwrap();
+    let server = Server::start_at(dir.path(), &[], &shared_cache());
+    let url = reqwest::Url::parse_with_params(
+        &server.url("/relay"),
+        &[("url", upstream.url("/delay?ms=1"))],
+    )
+    .unwrap();
+    let (status, headers, body) = get(url).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["status"], 200);
+    let seen: serde_json::Value = serde_json::from_str(answer["body"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        seen["request_id"],
+        headers["x-request-id"].to_str().unwrap()
+    );
+    // The declared pattern keeps quotes and backslashes out.
+    let (status, _, _) = get(server.url("/relay?url=http://a%22b")).await;
+    assert_eq!(status, 422);
 }

@@ -448,3 +448,58 @@ async fn python_clients_raise_httpx_errors() {
         "{answer}"
     );
 }
+
+// --- JavaScript: `fetchSync` over the host's sync outbound call. -----------------------------
+
+#[tokio::test]
+async fn javascript_operations_call_out_with_fetch_sync() {
+    let upstream = Upstream::start().await;
+    let server = Server::start_at(&built("tests/guests/js_outbound"), &[], &shared_cache());
+    let url = reqwest::Url::parse_with_params(
+        &server.url("/call"),
+        &[("url", upstream.url("/delay?ms=5"))],
+    )
+    .unwrap();
+    let (status, headers, body) = get(url).await;
+    assert_eq!(status, 200, "{body}");
+    let answer: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(answer["status"], 200, "{answer}");
+    assert_eq!(answer["content_type"], "application/json");
+    let seen = upstream_json(&answer);
+    assert_eq!(seen["guest"], "javascript");
+    // A sync instance serves one request at a time: its calls carry that request's id.
+    assert_eq!(
+        seen["request_id"],
+        headers["x-request-id"].to_str().unwrap()
+    );
+    let (_, answer) = call(&server, "/call", "http://169.254.169.254/latest/meta-data/").await;
+    assert_eq!(answer["error"], "denied", "{answer}");
+}
+
+// --- The standard imports: code written against wasi:http rather than an SDK. ---------------
+
+#[tokio::test]
+async fn wasi_http_clients_are_held_to_the_same_allow_list() {
+    let upstream = Upstream::start().await;
+    let port = upstream.addr.port();
+    let dir = manifest(
+        "raw",
+        fastwasm_test_artifacts::WASI_HTTP,
+        &[&format!("http://127.0.0.1:{port}")],
+        "",
+        "",
+    );
+    let server = Server::start_at(dir.path(), &[], &shared_cache());
+    for (path, guest) in [("/p3", "wasi-http-0.3"), ("/p2", "wasi-http-0.2")] {
+        let (status, answer) = call(&server, path, &upstream.url("/delay?ms=5")).await;
+        assert_eq!(status, 200);
+        assert_eq!(answer["status"], 200, "{path}: {answer}");
+        assert_eq!(upstream_json(&answer)["guest"], guest);
+        let (_, answer) = call(&server, path, &format!("http://127.0.0.1:{}/", port + 1)).await;
+        assert_eq!(
+            answer["error"], "ErrorCode::HttpRequestDenied",
+            "{path}: {answer}"
+        );
+    }
+    server.expect_log("denied: its origin is not in `allowed_outbound_hosts` component=raw");
+}

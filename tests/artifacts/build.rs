@@ -11,7 +11,7 @@ use std::process::Command;
 mod rust_target;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 14] = [
+const GUESTS: [(&str, &str); 15] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -26,6 +26,7 @@ const GUESTS: [(&str, &str); 14] = [
     ("KIND_MISMATCH", "kind_mismatch"),
     ("STREAMS", "streams"),
     ("OUTBOUND", "outbound"),
+    ("WASI_HTTP", "wasi_http"),
 ];
 
 fn main() {

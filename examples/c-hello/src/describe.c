@@ -101,6 +101,20 @@ static fastwasm_app_types_operation_t whoami(void) {
     return op;
 }
 
+static fastwasm_app_types_operation_t relay(void) {
+    fastwasm_app_types_operation_t op =
+        operation("relay", "GET", "/relay", "Relay",
+                  "Fetches `url` through the host, within the component's "
+                  "`allowed_outbound_hosts`, and answers its status and body.",
+                  200);
+    fastwasm_app_types_param_t *params = array(1, sizeof *params);
+    params[0] = param("url", FASTWASM_APP_TYPES_PARAM_LOCATION_QUERY, true,
+                      "{\"type\":\"string\",\"pattern\":\"^https?://[^\\\"\\\\\\\\]+$\"}",
+                      "An http or https URL");
+    op.params = (fastwasm_app_types_list_param_t){params, 1};
+    return op;
+}
+
 static fastwasm_app_types_provider_t client(void) {
     fastwasm_app_types_param_t *params = array(1, sizeof *params);
     params[0] = param("x_client", FASTWASM_APP_TYPES_PARAM_LOCATION_HEADER, false,
@@ -117,14 +131,15 @@ static fastwasm_app_types_provider_t client(void) {
 }
 
 void exports_fastwasm_app_metadata_describe(exports_fastwasm_app_metadata_app_info_t *ret) {
-    fastwasm_app_types_operation_t *operations = array(3, sizeof *operations);
+    fastwasm_app_types_operation_t *operations = array(4, sizeof *operations);
     operations[0] = read_item();
     operations[1] = create_item();
     operations[2] = whoami();
+    operations[3] = relay();
     fastwasm_app_types_provider_t *providers = array(1, sizeof *providers);
     providers[0] = client();
     *ret = (exports_fastwasm_app_metadata_app_info_t){
-        .operations = {operations, 3},
+        .operations = {operations, 4},
         .providers = {providers, 1},
     };
 }

@@ -1,5 +1,7 @@
 // `handler.handle`: the path operations `describe` declares, selected by operation id.
 
+#include <stdlib.h>
+
 #include "http.h"
 #include "json.h"
 
@@ -135,6 +137,64 @@ static bool whoami(const fastwasm_app_types_request_t *req,
     return true;
 }
 
+// `bytes` as a JSON string, through a C string for the escaper (a NUL in them ends it).
+static void append_json_bytes(text_t *text, const uint8_t *bytes, size_t len) {
+    text_t copy = {0};
+    text_append(&copy, bytes, len);
+    text_append(&copy, "", 1);
+    text_append_json_string(text, (const char *)copy.ptr);
+    free(copy.ptr);
+}
+
+// The outbound failure kinds, as `fastwasm:app/outbound` names them.
+static const char *const ERROR_KINDS[] = {
+    "denied", "invalid-request", "connect", "timeout", "too-large", "cancelled", "protocol",
+};
+
+// GET /relay?url=: fetches `url` through the host (`fastwasm:app/outbound`, which holds it to
+// the component's `allowed_outbound_hosts`) and answers {"status": …, "body": "…"}; a failed
+// call is a 502 whose detail names the kind and the reason.
+static bool relay(const fastwasm_app_types_request_t *req,
+                  const exports_fastwasm_app_handler_list_dependency_t *deps,
+                  fastwasm_app_types_response_t *response,
+                  fastwasm_app_types_http_error_t *error) {
+    (void)deps;
+    // The declared pattern admits no `"` or `\`: the JSON text is the URL in quotes.
+    const sync_service_string_t *url = request_param(req, "url");
+    if (url == NULL || url->len < 2) {
+        reply_error_message(error, 500, "url is not the string its schema declares");
+        return false;
+    }
+    fastwasm_app_outbound_outbound_request_t call = {0};
+    sync_service_string_dup(&call.method, "GET");
+    text_t target = {0};
+    text_append(&target, url->ptr + 1, url->len - 2);
+    call.url = text_into_string(&target);
+    fastwasm_app_outbound_outbound_response_t answer;
+    fastwasm_app_outbound_outbound_error_t failure;
+    bool sent = fastwasm_app_outbound_send(&call, &answer, &failure);
+    fastwasm_app_outbound_outbound_request_free(&call);
+    text_t body = {0};
+    if (!sent) {
+        text_append_cstr(&body, "{\"kind\":");
+        text_append_json_string(&body, ERROR_KINDS[failure.kind]);
+        text_append_cstr(&body, ",\"message\":");
+        append_json_bytes(&body, failure.message.ptr, failure.message.len);
+        text_append_cstr(&body, "}");
+        fastwasm_app_outbound_outbound_error_free(&failure);
+        reply_error(error, 502, &body);
+        return false;
+    }
+    text_append_cstr(&body, "{\"status\":");
+    text_append_uint(&body, answer.status);
+    text_append_cstr(&body, ",\"body\":");
+    append_json_bytes(&body, answer.body.ptr, answer.body.len);
+    text_append_cstr(&body, "}");
+    fastwasm_app_outbound_outbound_response_free(&answer);
+    reply_json(response, 200, &body);
+    return true;
+}
+
 static const struct {
     const char *id;
     operation_fn run;
@@ -142,6 +202,7 @@ static const struct {
     {"read_item", read_item},
     {"create_item", create_item},
     {"whoami", whoami},
+    {"relay", relay},
 };
 
 static operation_fn find_operation(const sync_service_string_t *id) {

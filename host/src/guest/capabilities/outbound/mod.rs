@@ -117,6 +117,8 @@ impl Outbound {
         request_id: Option<&str>,
     ) -> Result<http::Response<WasiBody>, Error> {
         let scope = self.scope(request_id);
+        // A call no request names (raw `wasi:http` on a shared instance) logs `-`.
+        let logged_id = if scope.id.is_empty() { "-" } else { &scope.id };
         let uri = request.uri().clone();
         let url = uri.to_string();
         let (Some(scheme), Some(host)) = (uri.scheme_str(), uri.host()) else {
@@ -129,7 +131,7 @@ impl Outbound {
         let port = uri.port_u16().unwrap_or_else(|| default_port(scheme));
         if !self.allowed.allows(scheme, &host, port) {
             tracing::warn!(
-                component = %self.component, request_id = %scope.id,
+                component = %self.component, request_id = %logged_id,
                 "outbound request to {url} denied: its origin is not in `allowed_outbound_hosts`"
             );
             return Err(Error::HttpRequestDenied);
@@ -154,11 +156,11 @@ impl Outbound {
             .await;
         match &outcome {
             Ok(response) => tracing::debug!(
-                component = %self.component, request_id = %scope.id,
+                component = %self.component, request_id = %logged_id,
                 "outbound {url} answered {} in {:.2?}", response.status(), started.elapsed()
             ),
             Err(err) => tracing::warn!(
-                component = %self.component, request_id = %scope.id,
+                component = %self.component, request_id = %logged_id,
                 "outbound request to {url} failed after {:.2?}: {}", started.elapsed(),
                 describe(err)
             ),

@@ -21,11 +21,14 @@ pub struct RequestScope {
     pub ended: CancellationToken,
 }
 
+/// The requests in flight with one id, each numbered (a client may send the same id twice).
+type SameId = Vec<(u64, RequestScope)>;
+
 /// Every request in flight that may make outbound calls.
 #[derive(Debug, Default)]
 pub struct RequestScopes {
-    /// By id; a client may send the same id twice at once, so each entry is numbered.
-    open: Mutex<HashMap<Arc<str>, Vec<(u64, RequestScope)>>>,
+    /// By id.
+    open: Mutex<HashMap<Arc<str>, SameId>>,
     next: AtomicU64,
 }
 
