@@ -121,6 +121,18 @@ async fn rust_operations_call_an_upstream_and_forward_the_request_id() {
 }
 
 #[tokio::test]
+async fn connections_to_an_upstream_are_kept_and_reused() {
+    let upstream = Upstream::start().await;
+    let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");
+    for path in ["/call", "/call-sync"].repeat(5) {
+        let (_, answer) = call(&server, path, &upstream.url("/delay?ms=0")).await;
+        assert_eq!(answer["status"], 200, "{answer}");
+    }
+    // Ten calls, one after another, from two kinds of instance: one connection.
+    assert_eq!(upstream.seen.connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
 async fn the_calls_of_one_request_wait_at_once() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");

@@ -28,6 +28,8 @@ pub struct Seen {
     /// Requests being answered now, and the most at once.
     pub in_flight: AtomicUsize,
     pub most_in_flight: AtomicUsize,
+    /// Connections accepted.
+    pub connections: AtomicUsize,
 }
 
 /// The running upstream.
@@ -56,6 +58,7 @@ impl Upstream {
                     return;
                 };
                 let seen = counters.clone();
+                seen.connections.fetch_add(1, Ordering::SeqCst);
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| answer(req, seen.clone()));
                     let _ = auto::Builder::new(TokioExecutor::new())
