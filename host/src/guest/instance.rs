@@ -94,14 +94,31 @@ impl Prepared {
         permit: Option<Permit>,
     ) -> Result<Instance, CallError> {
         let started = async {
-            let mut store = self.new_store(operation, deadline)?;
-            let instance = self.pre.instantiate_async(&mut store).await?;
-            let bound = self.exports.bind(&mut store, &instance)?;
-            Ok(Instance {
-                store,
-                bound,
-                _permit: permit,
-            })
+            let mut retried = false;
+            loop {
+                let mut store = self.new_store(operation, deadline)?;
+                match self.pre.instantiate_async(&mut store).await {
+                    Ok(instance) => {
+                        let bound = self.exports.bind(&mut store, &instance)?;
+                        return Ok(Instance {
+                            store,
+                            bound,
+                            _permit: permit,
+                        });
+                    }
+                    // The first instance of a component builds its copy-on-write memory image
+                    // in a sealed memfd, and the kernel can refuse the seals for a moment
+                    // (EBUSY) on a busy machine. Nothing is cached on failure: one more try
+                    // builds it.
+                    Err(err) if !retried && is_transient_memfd_error(&err) => {
+                        tracing::warn!(component = %self.spec.name,
+                            "building the memory image failed ({err:#}); trying once more");
+                        retried = true;
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    }
+                    Err(err) => return Err(err),
+                }
+            }
         };
         within(deadline, started).await
     }
@@ -135,6 +152,13 @@ impl Prepared {
         });
         Ok(store)
     }
+}
+
+/// Whether instantiating failed because the kernel briefly refused to seal the memfd holding
+/// the component's memory image.
+fn is_transient_memfd_error(err: &wasmtime::Error) -> bool {
+    let text = format!("{err:#}");
+    text.contains("memfd") && text.contains("Device or resource busy")
 }
 
 /// A running instance and its store.
