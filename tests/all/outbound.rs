@@ -133,6 +133,40 @@ async fn connections_to_an_upstream_are_kept_and_reused() {
 }
 
 #[tokio::test]
+async fn https_upstreams_are_checked_against_the_roots_and_speak_http2() {
+    let (upstream, authority) = Upstream::start_tls().await;
+    let url = upstream.https_url("/delay?ms=0");
+    // The system's roots do not know this upstream's authority.
+    let (server, _dir) = rust_guest(&["https://localhost:*"], "");
+    let (_, answer) = call(&server, "/call", &url).await;
+    assert_eq!(answer["error"], "ErrorKind::Connect", "{answer}");
+    drop(server);
+    // Trusted through `outbound_ca_file`: TLS, and HTTP/2 by ALPN.
+    let ca = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(ca.path(), authority).unwrap();
+    let setting = format!("outbound_ca_file = {:?}", ca.path().display().to_string());
+    let (server, _dir) = rust_guest(&["https://localhost:*"], &setting);
+    for path in ["/call", "/call-sync"] {
+        let (_, answer) = call(&server, path, &url).await;
+        assert_eq!(answer["status"], 200, "{path}: {answer}");
+        assert_eq!(upstream_json(&answer)["version"], "HTTP/2.0", "{answer}");
+    }
+    // An unreadable CA file stops the host at start, naming the setting.
+    let output = crate::support::run(&[
+        "check",
+        _dir.path().to_str().unwrap(),
+        "--outbound-ca-file",
+        "/nonexistent/ca.pem",
+    ]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("`outbound_ca_file`: cannot read /nonexistent/ca.pem"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
 async fn the_calls_of_one_request_wait_at_once() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");

@@ -48,6 +48,37 @@ impl Drop for Upstream {
 impl Upstream {
     /// Starts listening on a free loopback port.
     pub async fn start() -> Self {
+        Self::listen(None).await
+    }
+
+    /// Starts an HTTPS upstream for `localhost` (HTTP/2 or HTTP/1.1, as the client offers),
+    /// with a certificate from a certificate authority made for it; returns the authority's
+    /// certificate (PEM) too, for the client to trust.
+    pub async fn start_tls() -> (Self, String) {
+        use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+        let mut authority = CertificateParams::new(Vec::<String>::new()).unwrap();
+        authority.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        let authority =
+            CertifiedIssuer::self_signed(authority, KeyPair::generate().unwrap()).unwrap();
+        let key = KeyPair::generate().unwrap();
+        let cert = CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&key, &authority)
+            .unwrap();
+        let key = rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap();
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.der().clone()], key)
+            .unwrap();
+        config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+        (Self::listen(Some(acceptor)).await, authority.pem())
+    }
+
+    async fn listen(tls: Option<tokio_rustls::TlsAcceptor>) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Seen::default());
@@ -59,15 +90,34 @@ impl Upstream {
                 };
                 let seen = counters.clone();
                 seen.connections.fetch_add(1, Ordering::SeqCst);
+                let tls = tls.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req| answer(req, seen.clone()));
-                    let _ = auto::Builder::new(TokioExecutor::new())
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    let builder = auto::Builder::new(TokioExecutor::new());
+                    let _ = match tls {
+                        Some(tls) => match tls.accept(stream).await {
+                            Ok(stream) => {
+                                builder
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await
+                            }
+                            Err(_) => return,
+                        },
+                        None => {
+                            builder
+                                .serve_connection(TokioIo::new(stream), service)
+                                .await
+                        }
+                    };
                 });
             }
         });
         Self { addr, seen, task }
+    }
+
+    /// `https://localhost:<port><path>`, for an upstream started with [`Upstream::start_tls`].
+    pub fn https_url(&self, path: &str) -> String {
+        format!("https://localhost:{}{path}", self.addr.port())
     }
 
     /// `http://127.0.0.1:<port><path>`.
@@ -138,7 +188,10 @@ async fn answer(req: Request<Incoming>, seen: Arc<Seen>) -> Result<Answer, Infal
         "/delay" => {
             let ms = number("ms");
             tokio::time::sleep(Duration::from_millis(ms).min(LONGEST)).await;
-            let body = serde_json::json!({ "ms": ms, "request_id": request_id, "guest": guest });
+            let version = format!("{:?}", req.version());
+            let body = serde_json::json!({
+                "ms": ms, "request_id": request_id, "guest": guest, "version": version,
+            });
             whole(200, "application/json", body.to_string())
         }
         "/echo" => {

@@ -292,6 +292,9 @@ settings! {
     /// Outbound requests one component may have in flight at once; more wait for a place
     /// until their request's deadline.
     outbound_max_in_flight: usize = "256", at_least_one;
+    /// Extra root certificates (a PEM file) that outbound HTTPS trusts besides the system's:
+    /// an internal certificate authority.
+    outbound_ca_file: Option<PathBuf> = "", any;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;
@@ -374,6 +377,7 @@ impl clap::Args for SettingFlags {
 fn shown(setting: &Setting) -> &'static str {
     match (setting.key, setting.default) {
         ("cache_dir", "") => "$XDG_CACHE_HOME/fastwasm",
+        (_, "") => "none",
         (_, default) => default,
     }
 }

@@ -47,7 +47,7 @@ impl Runtime {
             budget: Budget::new(settings.max_instances),
             memory: MemoryBudget::new(settings.memory_budget_bytes),
             pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
-            outbound: OutboundHost::new(&settings),
+            outbound: OutboundHost::new(&settings)?,
             engine,
             linker,
             settings,

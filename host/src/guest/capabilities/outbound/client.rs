@@ -1,5 +1,6 @@
 //! The one HTTP client every component's outbound requests go through: HTTP/1.1 and HTTP/2
-//! (negotiated with ALPN), TLS with the system's root certificates, connections kept and
+//! (negotiated with ALPN), TLS (rustls) with the system's root certificates and any in
+//! `outbound_ca_file`, connections kept and
 //! reused across requests and components (a connection is keyed by its origin, so what one
 //! component may reach is never decided by the pool).
 //!
@@ -8,15 +9,20 @@
 //! name must not smuggle a request to the host itself or to a cloud metadata service.
 
 use crate::config::is_local_address;
+use anyhow::{Context as _, bail};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::connect::dns::Name;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::pki_types::CertificateDer;
+use rustls::pki_types::pem::PemObject;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
+use std::path::Path;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 use wasmtime_wasi_http::WasiBody;
@@ -30,36 +36,63 @@ const IDLE_CONNECTION_TIMEOUT: Duration = Duration::from_secs(30);
 /// Connections kept per origin while idle.
 const IDLE_CONNECTIONS_PER_ORIGIN: usize = 64;
 
-/// A client whose connections take at most `connect_timeout` to open (TCP and TLS).
-pub fn build(connect_timeout: Duration) -> Client {
+/// A client whose connections take at most `connect_timeout` to open (TCP and TLS) and whose
+/// HTTPS trusts the system's roots and those in `ca_file`.
+pub fn build(connect_timeout: Duration, ca_file: Option<&Path>) -> anyhow::Result<Client> {
     let mut http = HttpConnector::new_with_resolver(Resolver);
     http.enforce_http(false);
     http.set_nodelay(true);
     http.set_connect_timeout(Some(connect_timeout));
-    let tls = match HttpsConnectorBuilder::new().with_native_roots() {
-        Ok(builder) => builder,
-        Err(err) => {
-            tracing::warn!(
-                "no system root certificates ({err}); outbound HTTPS requests will fail \
-                 certificate checks (install the `ca-certificates` package)"
-            );
-            let empty = rustls::ClientConfig::builder()
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth();
-            HttpsConnectorBuilder::new().with_tls_config(empty)
-        }
-    };
-    let connector = tls
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .context("cannot set up TLS for outbound requests")?
+        .with_root_certificates(roots(ca_file)?)
+        .with_no_client_auth();
+    let connector = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
         .https_or_http()
         .enable_http1()
         .enable_http2()
         .wrap_connector(http);
-    HyperClient::builder(TokioExecutor::new())
+    Ok(HyperClient::builder(TokioExecutor::new())
         .pool_timer(TokioTimer::new())
         .timer(TokioTimer::new())
         .pool_idle_timeout(IDLE_CONNECTION_TIMEOUT)
         .pool_max_idle_per_host(IDLE_CONNECTIONS_PER_ORIGIN)
-        .build(connector)
+        .build(connector))
+}
+
+/// The system's root certificates, and those in `ca_file`; a `ca_file` that cannot be read or
+/// holds no certificate is an error, missing system roots only a warning.
+fn roots(ca_file: Option<&Path>) -> anyhow::Result<rustls::RootCertStore> {
+    let mut roots = rustls::RootCertStore::empty();
+    let system = rustls_native_certs::load_native_certs();
+    let (added, _) = roots.add_parsable_certificates(system.certs);
+    if added == 0 {
+        tracing::warn!(
+            "no system root certificates ({} errors); outbound HTTPS will fail certificate \
+             checks unless `outbound_ca_file` names the roots (or install `ca-certificates`)",
+            system.errors.len()
+        );
+    }
+    let Some(path) = ca_file else {
+        return Ok(roots);
+    };
+    let shown = path.display();
+    let certificates = CertificateDer::pem_file_iter(path)
+        .with_context(|| format!("`outbound_ca_file`: cannot read {shown}"))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("`outbound_ca_file`: {shown} is not PEM certificates"))?;
+    if certificates.is_empty() {
+        bail!("`outbound_ca_file`: {shown} holds no certificate");
+    }
+    for certificate in certificates {
+        roots.add(certificate).with_context(|| {
+            format!("`outbound_ca_file`: a certificate in {shown} is not usable")
+        })?;
+    }
+    Ok(roots)
 }
 
 /// Name resolution with the system resolver, refusing names that lead to local addresses.

@@ -43,11 +43,12 @@ pub struct OutboundHost {
 
 impl OutboundHost {
     /// A client under the outbound settings.
-    pub fn new(settings: &Settings) -> Self {
-        Self {
-            client: client::build(settings.outbound_connect_timeout),
+    pub fn new(settings: &Settings) -> anyhow::Result<Self> {
+        let ca_file = settings.outbound_ca_file.as_deref();
+        Ok(Self {
+            client: client::build(settings.outbound_connect_timeout, ca_file)?,
             scopes: Arc::new(RequestScopes::default()),
-        }
+        })
     }
 
     /// The requests in flight, for the HTTP side to register each one.
