@@ -46,14 +46,21 @@ async fn send(
     serving: Option<Arc<str>>,
     request: OutboundRequest,
 ) -> Answer {
-    let url = request.url.clone();
+    let OutboundRequest {
+        method,
+        url,
+        headers,
+        body,
+        timeout_ms,
+        request_id,
+    } = request;
     let failed = |kind: ErrorKind, why: String| OutboundError {
         kind,
-        message: format!("{} {url}: {why}", request.method),
+        message: format!("{method} {url}: {why}"),
     };
-    let timeout = request.timeout_ms.map(Duration::from_millis);
-    let request_id = request.request_id.clone().map(Arc::<str>::from).or(serving);
-    let http_request = match to_http(&request) {
+    let timeout = timeout_ms.map(Duration::from_millis);
+    let request_id = request_id.map(Arc::<str>::from).or(serving);
+    let http_request = match to_http(&method, &url, &headers, body) {
         Ok(http_request) => http_request,
         Err(why) => return Err(failed(ErrorKind::InvalidRequest, why)),
     };
@@ -93,19 +100,19 @@ async fn send(
 
 /// The guest's request as the client sends it; `Err` says what is malformed.
 fn to_http(
-    request: &OutboundRequest,
+    method: &str,
+    url: &str,
+    headers: &[(String, Vec<u8>)],
+    body: Vec<u8>,
 ) -> Result<http::Request<wasmtime_wasi_http::WasiBody>, String> {
-    let method = http::Method::from_bytes(request.method.as_bytes())
-        .map_err(|_| format!("`{}` is not an HTTP method", request.method))?;
-    let uri: http::Uri = request
-        .url
-        .parse()
-        .map_err(|err| format!("not a URL: {err}"))?;
+    let method = http::Method::from_bytes(method.as_bytes())
+        .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+    let uri: http::Uri = url.parse().map_err(|err| format!("not a URL: {err}"))?;
     if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
         return Err("not an absolute http or https URL".into());
     }
     let mut builder = http::Request::builder().method(method).uri(uri);
-    for (name, value) in &request.headers {
+    for (name, value) in headers {
         let name = HeaderName::from_bytes(name.as_bytes())
             .map_err(|_| format!("`{name}` is not a header name"))?;
         // Framing and the connection are the client's business.
@@ -116,7 +123,7 @@ fn to_http(
             .map_err(|_| format!("the value of `{name}` is not a header value"))?;
         builder = builder.header(name, value);
     }
-    let body = Full::new(Bytes::from(request.body.clone()))
+    let body = Full::new(Bytes::from(body))
         .map_err(|never| match never {})
         .boxed_unsync();
     builder.body(body).map_err(|err| err.to_string())

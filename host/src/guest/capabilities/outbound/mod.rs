@@ -152,7 +152,6 @@ impl Outbound {
         );
         let started = std::time::Instant::now();
         let outcome = self
-            .clone()
             .exchange(request, &scope, first_byte, between_bytes)
             .await;
         match &outcome {
@@ -171,7 +170,7 @@ impl Outbound {
 
     /// Takes a place among the component's calls, sends, and waits for the response's head.
     async fn exchange(
-        self: Arc<Self>,
+        &self,
         request: http::Request<WasiBody>,
         scope: &RequestScope,
         first_byte: Duration,
