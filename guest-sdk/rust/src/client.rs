@@ -187,13 +187,11 @@ impl RequestBuilder {
         }
         let mut url = self.url;
         if !self.query.is_empty() {
-            let encoded: Vec<String> = self
-                .query
-                .iter()
-                .map(|(key, value)| format!("{}={}", encode(key), encode(value)))
-                .collect();
+            let query = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(&self.query)
+                .finish();
             url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&encoded.join("&"));
+            url.push_str(&query);
         }
         Ok(outbound::OutboundRequest {
             method: self.method.as_str().to_owned(),
@@ -216,22 +214,6 @@ impl IntoFuture for RequestBuilder {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
     }
-}
-
-/// Percent-encodes a query component (`application/x-www-form-urlencoded`, as forms and
-/// most HTTP clients write it).
-fn encode(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(byte as char)
-            }
-            b' ' => out.push('+'),
-            _ => out.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    out
 }
 
 /// A whole response from another service.
