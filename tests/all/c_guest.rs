@@ -3,7 +3,7 @@
 //! contract alone, no SDK. Parameters validated by the host, a JSON body validated in the
 //! guest, an error with a header, a provider with its teardown, and outbound HTTP.
 
-use crate::support::{Server, built, client, get, get_json, shared_cache};
+use crate::support::{Server, built, client, get, get_json, granted_app, shared_cache};
 use serde_json::json;
 use std::time::Duration;
 
@@ -200,33 +200,23 @@ async fn a_c_operation_calls_out_within_its_allow_list() {
     let upstream = crate::upstream::Upstream::start().await;
     // The example lists no origins: its calls are denied.
     let server = c_hello();
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/relay"),
-        &[("url", upstream.url("/delay?ms=1"))],
-    )
-    .unwrap();
+    let url = server.url_with("/relay", &[("url", upstream.url("/delay?ms=1"))]);
     let (status, body) = get_json(url.clone()).await;
     assert_eq!(status, 502, "{body}");
     assert_eq!(body["detail"]["kind"], "denied", "{body}");
     drop(server);
 
     // The same component, allowed to reach the upstream.
-    let dir = tempfile::tempdir().unwrap();
     let wasm = built("examples/c-hello").join("build/c_hello.wasm");
-    std::fs::write(
-        dir.path().join("fastwasm.toml"),
-        format!(
-            "[[component]]\nname = \"c-hello\"\npath = {:?}\nallowed_outbound_hosts = [\"http://127.0.0.1:*\"]\n",
-            wasm.display().to_string()
-        ),
-    )
-    .unwrap();
+    let dir = granted_app(
+        "c-hello",
+        wasm.to_str().unwrap(),
+        &["http://127.0.0.1:*"],
+        "",
+        "",
+    );
     let server = Server::start_at(dir.path(), &[], &shared_cache());
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/relay"),
-        &[("url", upstream.url("/delay?ms=1"))],
-    )
-    .unwrap();
+    let url = server.url_with("/relay", &[("url", upstream.url("/delay?ms=1"))]);
     let (status, headers, body) = get(url).await;
     assert_eq!(status, 200, "{body}");
     let answer: serde_json::Value = serde_json::from_str(&body).unwrap();

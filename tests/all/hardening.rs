@@ -26,11 +26,6 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
     }
 }
 
-/// `path` on `server` with `pairs` as its query, encoded.
-fn with_query(server: &Server, path: &str, pairs: &[(&str, &str)]) -> reqwest::Url {
-    reqwest::Url::parse_with_params(&server.url(path), pairs).unwrap()
-}
-
 /// Runs `fastwasm check` on the app in `dir` with extra flags: its success and its output.
 fn check(dir: &Path, flags: &[&str]) -> (bool, String) {
     let cache = shared_cache();
@@ -317,7 +312,7 @@ async fn guest_log_lines_are_escaped_cut_and_rate_limited() {
     let server = faults(&["--guest-log-lines-per-second", "10"]);
     let forged = "ok\u{1b}[31m INFO fastwasm: forged";
     let (status, _, _) =
-        send(client().get(with_query(&server, "/log-text", &[("text", forged)]))).await;
+        send(client().get(server.url_with("/log-text", &[("text", forged)]))).await;
     assert_eq!(status, 200);
     let line = server
         .wait_for_log(&["forged"], Duration::from_secs(5))
@@ -375,7 +370,7 @@ async fn dirs_are_read_only_and_writable_dirs_are_writable() {
     let write = |path: &str| {
         send(
             client()
-                .post(with_query(&server, "/file", &[("path", path)]))
+                .post(server.url_with("/file", &[("path", path)]))
                 .body("new text"),
         )
     };
@@ -435,8 +430,7 @@ async fn the_network_grant_is_outbound_and_off_host() {
         "0.0.0.0:80",
         "[::1]:80",
     ] {
-        let (_, _, body) =
-            send(client().get(with_query(&server, "/connect", &[("addr", addr)]))).await;
+        let (_, _, body) = send(client().get(server.url_with("/connect", &[("addr", addr)]))).await;
         assert!(body.starts_with("<error:"), "{addr}: {body}");
     }
     let (_, _, body) = get(server.url("/listen?addr=0.0.0.0:0")).await;

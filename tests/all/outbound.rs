@@ -4,42 +4,22 @@
 //! upstreams that never answer, oversized bodies and clients that leave get the documented
 //! behaviour, and the host keeps serving.
 
-use crate::support::{Server, built, client, get, get_json, shared_cache};
+use crate::support::{Server, built, client, get, get_json, granted_app, shared_cache};
 use crate::upstream::Upstream;
 use fastwasm_test_artifacts::OUTBOUND;
 use serde_json::Value;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-/// An app with one component `wasm` named `name`, allowed to reach `allowed`, with `server`
-/// settings.
-fn manifest(
-    name: &str,
-    wasm: &str,
-    allowed: &[&str],
-    extra: &str,
-    server: &str,
-) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let allowed: Vec<String> = allowed.iter().map(|origin| format!("{origin:?}")).collect();
-    let text = format!(
-        "name = \"outbound-test\"\n\n[server]\n{server}\n\n[[component]]\nname = \"{name}\"\n\
-         path = {wasm:?}\nallowed_outbound_hosts = [{}]\n{extra}\n",
-        allowed.join(", ")
-    );
-    std::fs::write(dir.path().join("fastwasm.toml"), text).unwrap();
-    dir
-}
-
 /// Serves the Rust outbound guest, allowed to reach `allowed`.
 fn rust_guest(allowed: &[&str], server: &str) -> (Server, tempfile::TempDir) {
-    let dir = manifest("caller", OUTBOUND, allowed, "", server);
+    let dir = granted_app("caller", OUTBOUND, allowed, "", server);
     (Server::start_at(dir.path(), &[], &shared_cache()), dir)
 }
 
 /// `path?url=<url>` on `server`, as JSON.
 async fn call(server: &Server, path: &str, url: &str) -> (u16, Value) {
-    let url = reqwest::Url::parse_with_params(&server.url(path), &[("url", url)]).unwrap();
+    let url = server.url_with(path, &[("url", url)]);
     get_json(url).await
 }
 
@@ -55,11 +35,7 @@ async fn rust_operations_call_an_upstream_and_forward_the_request_id() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");
     for (path, guest) in [("/call", "rust-async"), ("/call-sync", "rust-sync")] {
-        let url = reqwest::Url::parse_with_params(
-            &server.url(path),
-            &[("url", upstream.url("/delay?ms=5"))],
-        )
-        .unwrap();
+        let url = server.url_with(path, &[("url", upstream.url("/delay?ms=5"))]);
         let response = client()
             .get(url)
             .header("x-request-id", format!("test-{guest}"))
@@ -79,11 +55,7 @@ async fn rust_operations_call_an_upstream_and_forward_the_request_id() {
         assert_eq!(seen["guest"], guest);
     }
     // Without an id from the client, the host makes one and forwards it.
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/call"),
-        &[("url", upstream.url("/delay?ms=0"))],
-    )
-    .unwrap();
+    let url = server.url_with("/call", &[("url", upstream.url("/delay?ms=0"))]);
     let (status, headers, body) = get(url).await;
     assert_eq!(status, 200);
     let id = headers["x-request-id"].to_str().unwrap().to_owned();
@@ -93,9 +65,7 @@ async fn rust_operations_call_an_upstream_and_forward_the_request_id() {
     server.expect_log(&format!("request_id={id}"));
 
     // A JSON body goes out and comes back.
-    let url =
-        reqwest::Url::parse_with_params(&server.url("/post"), &[("url", upstream.url("/echo"))])
-            .unwrap();
+    let url = server.url_with("/post", &[("url", upstream.url("/echo"))]);
     let echoed: Value = client()
         .post(url)
         .json(&serde_json::json!({"name": "widget"}))
@@ -109,11 +79,7 @@ async fn rust_operations_call_an_upstream_and_forward_the_request_id() {
     assert_eq!(echoed["content_type"], "application/json");
     assert_eq!(echoed["body"], r#"{"name":"widget"}"#);
     // An error answer from the upstream, through `?`, is a 502 naming it.
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/post"),
-        &[("url", upstream.url("/status?code=503"))],
-    )
-    .unwrap();
+    let url = server.url_with("/post", &[("url", upstream.url("/status?code=503"))]);
     let (status, _, body) =
         crate::support::send(client().post(url).json(&serde_json::json!({}))).await;
     assert_eq!(status, 502, "{body}");
@@ -170,11 +136,10 @@ async fn https_upstreams_are_checked_against_the_roots_and_speak_http2() {
 async fn the_calls_of_one_request_wait_at_once() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/gather"),
+    let url = server.url_with(
+        "/gather",
         &[("url", upstream.url("/delay?ms=200")), ("n", "5".into())],
-    )
-    .unwrap();
+    );
     let started = Instant::now();
     let (status, answers) = get_json(url).await;
     let took = started.elapsed();
@@ -197,11 +162,7 @@ async fn the_calls_of_one_request_wait_at_once() {
 async fn two_hundred_requests_each_calling_out_share_instances_and_overlap() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/call"),
-        &[("url", upstream.url("/delay?ms=100"))],
-    )
-    .unwrap();
+    let url = server.url_with("/call", &[("url", upstream.url("/delay?ms=100"))]);
     // Warm: the first request starts the shared instance.
     assert_eq!(get(url.clone()).await.0, 200);
     let http = client();
@@ -299,11 +260,10 @@ async fn a_refused_connection_a_silent_upstream_and_an_oversized_body_fail_the_c
     assert!(started.elapsed() < Duration::from_secs(10));
     server.expect_log("outbound_first_byte_timeout");
     // A call's own timeout, shorter than the host's, ends it sooner.
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/call"),
+    let url = server.url_with(
+        "/call",
         &[("url", upstream.url("/hang")), ("timeout_ms", "100".into())],
-    )
-    .unwrap();
+    );
     let (_, answer) = get_json(url).await;
     assert_eq!(answer["error"], "ErrorKind::Timeout", "{answer}");
 
@@ -336,9 +296,7 @@ async fn a_client_that_leaves_cancels_the_calls_its_request_made() {
     let upstream = Upstream::start().await;
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "");
     for (round, path) in [(1, "/call"), (2, "/call-sync")] {
-        let url =
-            reqwest::Url::parse_with_params(&server.url(path), &[("url", upstream.url("/hang"))])
-                .unwrap();
+        let url = server.url_with(path, &[("url", upstream.url("/hang"))]);
         let impatient = reqwest::Client::builder()
             .timeout(Duration::from_millis(700))
             .build()
@@ -366,11 +324,7 @@ async fn a_call_never_outlives_its_request_deadline() {
     let (server, _dir) = rust_guest(&["http://127.0.0.1:*"], "request_timeout = \"1s\"");
     let started = Instant::now();
     let (status, _, _) = {
-        let url = reqwest::Url::parse_with_params(
-            &server.url("/call"),
-            &[("url", upstream.url("/hang"))],
-        )
-        .unwrap();
+        let url = server.url_with("/call", &[("url", upstream.url("/hang"))]);
         get(url).await
     };
     assert_eq!(status, 504);
@@ -387,7 +341,7 @@ async fn a_call_never_outlives_its_request_deadline() {
 
 #[tokio::test]
 async fn bad_allow_list_entries_fail_the_load_with_the_entry() {
-    let dir = manifest("caller", OUTBOUND, &["api.example.com"], "", "");
+    let dir = granted_app("caller", OUTBOUND, &["api.example.com"], "", "");
     let output = crate::support::run(&["check", dir.path().to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
@@ -405,7 +359,7 @@ fn fanout(upstream: &Upstream) -> (Server, tempfile::TempDir) {
     let built = built("examples/fanout");
     let wasm = built.join("build/fanout.wasm");
     let base = upstream.url("");
-    let dir = manifest(
+    let dir = granted_app(
         "fanout",
         wasm.to_str().unwrap(),
         &[&base],
@@ -501,11 +455,7 @@ async fn python_clients_raise_httpx_errors() {
 async fn javascript_operations_call_out_with_fetch_sync() {
     let upstream = Upstream::start().await;
     let server = Server::start_at(&built("tests/guests/js_outbound"), &[], &shared_cache());
-    let url = reqwest::Url::parse_with_params(
-        &server.url("/call"),
-        &[("url", upstream.url("/delay?ms=5"))],
-    )
-    .unwrap();
+    let url = server.url_with("/call", &[("url", upstream.url("/delay?ms=5"))]);
     let (status, headers, body) = get(url).await;
     assert_eq!(status, 200, "{body}");
     let answer: Value = serde_json::from_str(&body).unwrap();
@@ -528,7 +478,7 @@ async fn javascript_operations_call_out_with_fetch_sync() {
 async fn wasi_http_clients_are_held_to_the_same_allow_list() {
     let upstream = Upstream::start().await;
     let port = upstream.addr.port();
-    let dir = manifest(
+    let dir = granted_app(
         "raw",
         fastwasm_test_artifacts::WASI_HTTP,
         &[&format!("http://127.0.0.1:{port}")],

@@ -64,6 +64,26 @@ pub fn app(components: &[(&str, &str, &str)], server: &str) -> tempfile::TempDir
     dir
 }
 
+/// An app folder with one component `wasm` named `name`, allowed to reach the origins in
+/// `allowed`, with `extra` lines in its entry and `server` settings.
+pub fn granted_app(
+    name: &str,
+    wasm: &str,
+    allowed: &[&str],
+    extra: &str,
+    server: &str,
+) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let allowed: Vec<String> = allowed.iter().map(|origin| format!("{origin:?}")).collect();
+    let text = format!(
+        "name = \"test-app\"\n\n[server]\n{server}\n\n[[component]]\nname = \"{name}\"\n\
+         path = {wasm:?}\nallowed_outbound_hosts = [{}]\n{extra}\n",
+        allowed.join(", ")
+    );
+    std::fs::write(dir.path().join("fastwasm.toml"), text).unwrap();
+    dir
+}
+
 /// A running `fastwasm serve`.
 pub struct Server {
     child: Child,
@@ -139,6 +159,11 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
+    }
+
+    /// `path` with `pairs` as its query, encoded.
+    pub fn url_with<V: AsRef<str>>(&self, path: &str, pairs: &[(&str, V)]) -> reqwest::Url {
+        reqwest::Url::parse_with_params(&self.url(path), pairs).unwrap()
     }
 
     /// Every log line so far.
