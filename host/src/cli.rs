@@ -81,6 +81,22 @@ struct Options {
     /// manifest's `[overrides]`.
     #[arg(long = "override", value_name = "NAME=PROVIDER", value_parser = parse_override)]
     dependency_overrides: Vec<(String, String)>,
+    /// Define or redefine a key-value store, e.g. `--store default=redis://127.0.0.1:6379`,
+    /// `--store cache=embedded` (repeatable); goes over the manifest's `[store.NAME]`.
+    #[arg(long = "store", value_name = "NAME=BACKEND", value_parser = parse_store)]
+    stores: Vec<(String, String)>,
+}
+
+fn parse_store(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, backend)) if !backend.is_empty() => {
+            crate::config::check_store_name(name).map_err(|err| err.to_string())?;
+            Ok((name.to_owned(), backend.to_owned()))
+        }
+        _ => Err(format!(
+            "expected NAME=BACKEND (`redis://…`, `embedded` or `embedded:PATH`), got `{text}`"
+        )),
+    }
 }
 
 fn parse_override(text: &str) -> Result<(String, String), String> {
@@ -131,6 +147,7 @@ fn run(cli: Cli) -> Result<()> {
     let dependency_overrides: BTreeMap<String, String> =
         options.dependency_overrides.into_iter().collect();
     manifest.overrides.extend(dependency_overrides.clone());
+    manifest.define_stores(&options.stores)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Sync operations get `sync_workers` pool threads; the rest serve file I/O and compiles.
@@ -147,6 +164,7 @@ fn run(cli: Cli) -> Result<()> {
                 let launch = Launch {
                     flags: options.settings,
                     overrides: dependency_overrides,
+                    stores: options.stores,
                 };
                 serve(manifest, watch, file_settings, launch).await
             }
@@ -218,7 +236,7 @@ fn split(command: Command) -> Option<(Verb, PathBuf, Options)> {
 }
 
 async fn load(manifest: &Manifest) -> Result<App> {
-    let runtime = Runtime::new(manifest.settings.clone())?;
+    let runtime = Runtime::new(manifest.settings.clone(), &manifest.stores)?;
     App::load(&runtime, manifest, &HashMap::new()).await
 }
 
@@ -229,7 +247,7 @@ async fn serve(
     launch: Launch,
 ) -> Result<()> {
     let settings = manifest.settings.clone();
-    let runtime = Arc::new(Runtime::new(settings.clone())?);
+    let runtime = Arc::new(Runtime::new(settings.clone(), &manifest.stores)?);
     let app = App::load(&runtime, &manifest, &HashMap::new()).await?;
     let listener = tokio::net::TcpListener::bind(settings.listen)
         .await
@@ -249,10 +267,36 @@ async fn serve(
     // Watch before announcing the address: a change made once we listen is never missed.
     tokio::spawn(reloader.start(watch)?);
     tracing::info!("listening on http://{address} (app `{name}`)");
-    server.serve(listener, shutdown_signal()).await
+    let drain = {
+        let server = server.clone();
+        async move {
+            if shutdown_signal().await == Signal::Terminate && !settings.drain_delay.is_zero() {
+                // A balancer polls readiness: give it `drain_delay` to stop sending here.
+                server.drain();
+                tracing::info!(
+                    "draining: /_fastwasm/ready answers 503; still serving for {:?}",
+                    settings.drain_delay
+                );
+                tokio::select! {
+                    () = tokio::time::sleep(settings.drain_delay) => {}
+                    _ = shutdown_signal() => tracing::info!("drain cut short"),
+                }
+            }
+        }
+    };
+    server.serve(listener, drain).await
 }
 
-async fn shutdown_signal() {
+/// What stopped the server.
+#[derive(Debug, PartialEq, Eq)]
+enum Signal {
+    /// Ctrl-C: stop now.
+    Interrupt,
+    /// An orchestrator's stop: drain first.
+    Terminate,
+}
+
+async fn shutdown_signal() -> Signal {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     let terminate = async {
@@ -266,8 +310,14 @@ async fn shutdown_signal() {
     #[cfg(not(unix))]
     let terminate = std::future::pending::<()>();
     tokio::select! {
-        _ = interrupt => tracing::info!("received SIGINT"),
-        () = terminate => tracing::info!("received SIGTERM"),
+        _ = interrupt => {
+            tracing::info!("received SIGINT");
+            Signal::Interrupt
+        }
+        () = terminate => {
+            tracing::info!("received SIGTERM");
+            Signal::Terminate
+        }
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Launch {
     pub flags: SettingFlags,
     /// The `--override` flags, applied over the manifest's `[overrides]`.
     pub overrides: BTreeMap<String, String>,
+    /// The `--store` flags, applied over the manifest's `[store.*]`.
+    pub stores: Vec<(String, String)>,
 }
 
 /// Keeps the served app in step with the files.
@@ -155,6 +157,14 @@ impl Reloader {
         }
         manifest.settings = self.manifest.settings.clone();
         manifest.overrides.extend(self.launch.overrides.clone());
+        // Stores hold files and connections that outlive a version: they change on restart.
+        manifest.define_stores(&self.launch.stores)?;
+        let running = self.runtime.stores();
+        if manifest.stores != running {
+            tracing::warn!(target: "reload",
+                "[store] definitions change on restart; keeping the running ones");
+            manifest.stores = running;
+        }
         let load_started = Instant::now();
         let app = App::load(&self.runtime, &manifest, &self.loaded).await?;
         let load = load_started.elapsed();

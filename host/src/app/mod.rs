@@ -22,6 +22,9 @@ use deps::DependencyUse;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// The path prefix the host keeps for its own endpoints (health); no app route may use it.
+pub const RESERVED_PREFIX: &str = "/_fastwasm";
+
 /// A loaded, checked, routable app.
 pub struct App {
     /// The app's name.
@@ -78,6 +81,13 @@ impl App {
                 op.dependencies = uses;
                 op.params = merge_params(std::mem::take(&mut op.params), graph.params(&op.plan))
                     .map_err(|err| anyhow!("{owner}: {err}"))?;
+                let raw = &op.template.raw;
+                if raw == RESERVED_PREFIX || raw.starts_with(&format!("{RESERVED_PREFIX}/")) {
+                    bail!(
+                        "{owner}: the route `{raw}` is under `{RESERVED_PREFIX}/`, which the host \
+                         keeps for its health endpoints"
+                    );
+                }
                 // A route conflict says more than a duplicate id: check it first.
                 router.insert(
                     op.method.clone(),

@@ -133,8 +133,9 @@ impl Install for Toolchain {
                         "if [ \"$(id -u)\" != 0 ] || ! command -v apt-get >/dev/null; then \
                            echo 'the C toolchain needs {packages} (Debian/Ubuntu packages): \
                            install them as root, then build again' >&2; exit 1; fi; \
-                         apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-                           apt-get install -y -qq --no-install-recommends {packages}",
+                         apt-get -o DPkg::Lock::Timeout=600 update -qq && \
+                           DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 \
+                           install -y -qq --no-install-recommends {packages}",
                         packages = C_PACKAGES.join(" ")
                     ));
                     commands.push(apt);

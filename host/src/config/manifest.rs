@@ -3,9 +3,10 @@
 
 use super::outbound::AllowedOutbound;
 use super::settings::Settings;
+use super::stores::{self, RawStore, StoreBackend, Stores};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
@@ -28,6 +29,8 @@ pub struct Manifest {
     pub overrides: BTreeMap<String, String>,
     /// The components, in manifest order.
     pub components: Vec<ComponentSpec>,
+    /// The key-value stores, by name (`default` among them).
+    pub stores: Stores,
 }
 
 /// One `[[component]]` entry.
@@ -121,6 +124,8 @@ pub struct Grants {
     pub network: bool,
     /// The origins the component may send HTTP requests to.
     pub outbound: AllowedOutbound,
+    /// The key-value stores the component may use, by name.
+    pub key_value_stores: BTreeSet<String>,
 }
 
 /// A host folder a guest sees.
@@ -148,6 +153,8 @@ struct RawManifest {
     overrides: BTreeMap<String, String>,
     #[serde(default, rename = "component")]
     components: Vec<RawComponent>,
+    #[serde(default, rename = "store")]
+    stores: BTreeMap<String, RawStore>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -171,6 +178,8 @@ struct RawComponent {
     network: bool,
     #[serde(default)]
     allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
+    key_value_stores: Vec<String>,
     #[serde(default)]
     dependencies: Vec<String>,
     #[serde(default)]
@@ -242,11 +251,17 @@ impl Manifest {
                 .with_context(|| format!("component `{}`", raw.name))?;
             let outbound = AllowedOutbound::parse(&raw.allowed_outbound_hosts)
                 .map_err(|err| anyhow!("component `{}`: {err}", raw.name))?;
+            let mut key_value_stores = BTreeSet::new();
+            for store in raw.key_value_stores {
+                stores::check_name(&store).with_context(|| format!("component `{}`", raw.name))?;
+                key_value_stores.insert(store);
+            }
             let grants = Grants {
                 env: raw.env,
                 dirs,
                 network: raw.network,
                 outbound,
+                key_value_stores,
             };
             components.push(ComponentSpec {
                 wasm: root.join(&raw.path),
@@ -260,6 +275,7 @@ impl Manifest {
             });
         }
         let settings = server_settings(root, &raw.server)?;
+        let stores = stores::parse(root, raw.stores)?;
         Ok(Self {
             root: root.to_path_buf(),
             name,
@@ -267,7 +283,19 @@ impl Manifest {
             dependencies: raw.dependencies,
             overrides: raw.overrides,
             components,
+            stores,
         })
+    }
+}
+
+impl Manifest {
+    /// Defines the stores `--store NAME=BACKEND` flags name, over the `[store.*]` tables.
+    pub fn define_stores(&mut self, flags: &[(String, String)]) -> Result<()> {
+        for (name, backend) in flags {
+            let backend = StoreBackend::parse_flag(&self.root, name, backend)?;
+            self.stores.insert(name.clone(), backend);
+        }
+        Ok(())
     }
 }
 

@@ -269,6 +269,9 @@ settings! {
     /// On SIGINT/SIGTERM, how long in-flight requests may take to finish before the remaining
     /// connections are closed.
     shutdown_grace: Duration = "30s", any;
+    /// On SIGTERM, how long the server keeps serving with `/_fastwasm/ready` answering 503
+    /// before it stops accepting: time for a load balancer to take the replica out of rotation.
+    drain_delay: Duration = "0s", any;
     /// The instance allocator: `pooling` (instantiation in microseconds, reserved address
     /// space) or `on-demand`.
     allocator: Allocator = "pooling", any;
@@ -295,6 +298,15 @@ settings! {
     /// Extra root certificates (a PEM file) that outbound HTTPS trusts besides the system's:
     /// an internal certificate authority.
     outbound_ca_file: Option<PathBuf> = "", any;
+    /// Longest key a key-value store accepts, in bytes.
+    store_max_key_bytes: usize = "1024", at_least_one;
+    /// Largest value a key-value store accepts, in bytes.
+    store_max_value_bytes: usize = "1048576", at_least_one;
+    /// Most keys one page of a key listing holds, and one batch get or set may carry.
+    store_page_keys: usize = "1000", at_least_one;
+    /// Time one key-value call may take; past it the guest's call fails with a timeout
+    /// (the request's own deadline bounds it too).
+    store_timeout: Duration = "5s", longer_than_zero;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;

@@ -6,6 +6,7 @@ mod generated {
         world: "fastwasm:app/service",
         imports: {
             "fastwasm:app/outbound.send": async | trappable,
+            "fastwasm:app/key-value": async | trappable,
             default: trappable,
         },
         exports: { default: async },
@@ -19,5 +20,7 @@ pub use generated::Service;
 pub use generated::exports::fastwasm::app::{
     async_handler, async_provider, handler, metadata, provider, websocket_handler,
 };
-pub use generated::fastwasm::app::{async_outbound, bodies, outbound, types, websocket};
+pub use generated::fastwasm::app::{
+    async_key_value, async_outbound, bodies, key_value, outbound, types, websocket,
+};
 pub use generated::fastwasm::app::{host, timers};

@@ -8,6 +8,7 @@ use super::budget::{Budget, MemoryBudget, Permit};
 use super::call::{
     Call, CallError, Deadline, Reply, Shortage, classify, invoke_async, invoke_sync, within,
 };
+use super::capabilities::key_value::KeyValue;
 use super::capabilities::log::LogBudget;
 use super::capabilities::outbound::Outbound;
 use super::capabilities::{GuestState, GuestTag};
@@ -32,6 +33,8 @@ pub struct Prepared {
     log_budget: Arc<LogBudget>,
     /// Where its outbound HTTP requests may go, and how many at once.
     outbound: Arc<Outbound>,
+    /// The key-value stores it may use.
+    key_value: Arc<KeyValue>,
 }
 
 /// What the instances of every component draw on together.
@@ -42,6 +45,8 @@ pub struct Shares {
     pub memory: Arc<MemoryBudget>,
     /// The component's outbound side.
     pub outbound: Arc<Outbound>,
+    /// The component's key-value stores.
+    pub key_value: Arc<KeyValue>,
 }
 
 impl Prepared {
@@ -64,6 +69,7 @@ impl Prepared {
             budget: shares.budget,
             memory: shares.memory,
             outbound: shares.outbound,
+            key_value: shares.key_value,
         }
     }
 
@@ -138,6 +144,7 @@ impl Prepared {
             &self.settings,
             self.memory.clone(),
             self.outbound.clone(),
+            self.key_value.clone(),
             deadline.instant(),
         )?;
         let mut store = Store::new(&self.engine, state);

@@ -7,6 +7,7 @@ use super::bindings::types;
 use super::budget::{Budget, MemoryBudget};
 use super::cache::{self, CompileCache, Origin};
 use super::call::{Call, CallError, Deadline, Reply};
+use super::capabilities::key_value::{KeyValue, StoreSet};
 use super::capabilities::outbound::{Outbound, OutboundHost, RequestScopes};
 use super::capabilities::{self, GuestState};
 use super::compiler;
@@ -15,7 +16,7 @@ use super::engine;
 use super::exports::{Exports, Kind};
 use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
-use crate::config::{ComponentSpec, Settings};
+use crate::config::{ComponentSpec, Settings, Stores};
 use anyhow::{Context, Result, anyhow, bail};
 use std::sync::Arc;
 use std::time::Instant;
@@ -32,13 +33,16 @@ pub struct Runtime {
     memory: Arc<MemoryBudget>,
     pool: BlockingPool,
     outbound: OutboundHost,
+    /// The app's key-value stores, open across reloads.
+    stores: Arc<StoreSet>,
     /// One clone per open WebSocket session.
     websockets: Arc<()>,
 }
 
 impl Runtime {
-    /// A runtime under `settings` (checked); starts the engine's epoch ticker.
-    pub fn new(settings: Settings) -> Result<Self> {
+    /// A runtime under `settings` (checked) with the app's `stores`; starts the engine's epoch
+    /// ticker.
+    pub fn new(settings: Settings, stores: &Stores) -> Result<Self> {
         let engine = engine::build(&settings)?;
         let linker = capabilities::linker(&engine)?;
         let cache_dir = settings.cache_dir().map_err(|err| anyhow!(err))?;
@@ -48,6 +52,7 @@ impl Runtime {
             memory: MemoryBudget::new(settings.memory_budget_bytes),
             pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
             outbound: OutboundHost::new(&settings)?,
+            stores: StoreSet::new(stores),
             engine,
             linker,
             settings,
@@ -76,6 +81,12 @@ impl Runtime {
     /// The requests in flight whose outbound calls end with them.
     pub fn request_scopes(&self) -> &Arc<RequestScopes> {
         self.outbound.scopes()
+    }
+
+    /// The key-value stores as the runtime opened them: a reload that defines others takes
+    /// effect on restart.
+    pub fn stores(&self) -> Stores {
+        self.stores.definitions()
     }
 
     /// The blocking pool sync exports run on.
@@ -168,6 +179,12 @@ impl Runtime {
                     &self.settings,
                     self.outbound.clone(),
                 ),
+                key_value: KeyValue::new(
+                    &spec.name,
+                    &spec.grants.key_value_stores,
+                    &self.stores,
+                    &self.settings,
+                )?,
             },
         ));
         let info = self.describe(&prepared).await?;

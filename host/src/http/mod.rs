@@ -5,6 +5,7 @@
 
 mod body;
 mod connection;
+mod health;
 mod pipeline;
 mod request_id;
 pub(crate) mod respond;

@@ -3,6 +3,7 @@
 //! that drains in-flight requests.
 
 use super::connection::{self, ShedLog};
+use super::health;
 use super::pipeline::{self, Served};
 use super::request_id;
 use super::respond::{self, HttpResponse};
@@ -23,6 +24,7 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
@@ -40,6 +42,8 @@ pub struct Server {
     runtime: Arc<Runtime>,
     settings: Settings,
     in_flight: Arc<Semaphore>,
+    /// Set once the server drains: readiness fails while requests are still served.
+    draining: AtomicBool,
 }
 
 impl Server {
@@ -50,6 +54,7 @@ impl Server {
             app: ArcSwap::from_pointee(app),
             runtime,
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
+            draining: AtomicBool::new(false),
             settings,
         })
     }
@@ -62,6 +67,12 @@ impl Server {
     /// Routes new requests to `app`; requests in flight finish on the snapshot they hold.
     pub fn swap(&self, app: App) {
         self.app.store(Arc::new(app));
+    }
+
+    /// Starts draining: `/_fastwasm/ready` answers 503 from now on, while requests are served
+    /// as before until `serve`'s shutdown resolves.
+    pub fn drain(&self) {
+        self.draining.store(true, Ordering::Relaxed);
     }
 
     /// Accepts connections until `shutdown` resolves, then lets in-flight requests finish
@@ -148,6 +159,11 @@ impl Server {
         mut req: Request<Incoming>,
         peer: SocketAddr,
     ) -> Result<HttpResponse, Infallible> {
+        let draining = self.draining.load(Ordering::Relaxed);
+        // Probes come every few seconds from every balancer: answered before the app, unlogged.
+        if let Some(answer) = health::answer(req.method(), req.uri().path(), draining) {
+            return Ok(answer);
+        }
         let started = Instant::now();
         let request_id = request_id::ensure(req.headers_mut());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());

@@ -1,9 +1,10 @@
 //! What a guest may import: WASI (clocks, random, stdio into the host log; files, environment and
 //! network only when the manifest grants them), outbound HTTP (`wasi:http` and
-//! `fastwasm:app/outbound`, to the origins the manifest allows) and the `fastwasm:app/host`
-//! interface.
+//! `fastwasm:app/outbound`, to the origins the manifest allows), key-value stores (those the
+//! manifest grants) and the `fastwasm:app/host` interface.
 
 mod host_api;
+pub mod key_value;
 pub mod log;
 mod network;
 pub mod outbound;
@@ -74,6 +75,8 @@ pub struct GuestState {
     http: WasiHttpCtx,
     /// How outbound HTTP requests are sent, and for which request.
     pub(in crate::guest) http_hooks: outbound::HttpHooks,
+    /// The key-value stores the component may use.
+    key_value: Arc<key_value::KeyValue>,
     table: ResourceTable,
     pub(in crate::guest) limits: MemoryLimits,
     tag: GuestTag,
@@ -91,6 +94,7 @@ impl GuestState {
         settings: &Settings,
         memory: Arc<MemoryBudget>,
         outbound: Arc<outbound::Outbound>,
+        key_value: Arc<key_value::KeyValue>,
         deadline: tokio::time::Instant,
     ) -> Result<Self> {
         let mut wasi = WasiCtxBuilder::new();
@@ -124,6 +128,7 @@ impl GuestState {
             wasi: wasi.build(),
             http: WasiHttpCtx::new(),
             http_hooks: outbound::HttpHooks::new(outbound),
+            key_value,
             table: ResourceTable::new(),
             limits,
             tag,
