@@ -43,6 +43,7 @@ mod client;
 mod error;
 mod extract;
 mod host;
+pub mod key_value;
 mod param;
 mod response;
 mod serving;
