@@ -11,7 +11,7 @@ use std::process::Command;
 mod rust_target;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 15] = [
+const GUESTS: [(&str, &str); 16] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -27,6 +27,7 @@ const GUESTS: [(&str, &str); 15] = [
     ("STREAMS", "streams"),
     ("OUTBOUND", "outbound"),
     ("WASI_HTTP", "wasi_http"),
+    ("STATE", "state"),
 ];
 
 fn main() {
