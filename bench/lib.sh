@@ -64,13 +64,15 @@ to_ms() {
     printf "%.3f", n }'
 }
 
-# measure LABEL SERVER PATH: one wrk run; appends "label rps p50 p99 rss_mb" to results.
-# Peak RSS covers the server's process tree (uvicorn's workers included).
+# measure LABEL SERVER PATH [METHOD]: one wrk run (GET unless METHOD is given); appends
+# "label rps p50 p99 rss_mb" to results. Peak RSS covers the server's process tree (uvicorn's
+# workers included).
 measure() {
-  local label=$1 server=$2 path=$3
+  local label=$1 server=$2 path=$3 method=${4:-GET}
   local url="http://$(cat "$WORK/$server.addr")$path"
-  curl -fsS "$url" >/dev/null   # warm up and fail fast on a broken route
-  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$WORK/$label.wrk"
+  curl -fsS -X "$method" "$url" >/dev/null   # warm up and fail fast on a broken route
+  printf 'wrk.method = "%s"\n' "$method" >"$WORK/method.lua"
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency -s "$WORK/method.lua" "$url" >"$WORK/$label.wrk"
   local rps p50 p99 rss pid
   rps=$(awk '/Requests\/sec/ {print $2}' "$WORK/$label.wrk")
   p50=$(to_ms "$(awk '$1 == "50%" {print $2}' "$WORK/$label.wrk")")
