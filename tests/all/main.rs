@@ -4,6 +4,7 @@ mod c_guest;
 mod capabilities;
 mod concurrency;
 mod dependencies;
+mod deploy;
 mod dev;
 mod faults;
 mod hardening;

@@ -320,36 +320,48 @@ pub fn fastapi_venv() -> PathBuf {
     static VENV: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let result = VENV.get_or_init(|| {
         let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-        let requirements = root.join("tests/fastapi-requirements.txt");
-        let venv = root.join("target/fastapi-venv");
-        let marker = venv.join("installed.txt");
-        let wanted = std::fs::read_to_string(&requirements).map_err(|err| err.to_string())?;
-        if std::fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
-            return Ok(venv);
-        }
-        let python = std::env::var("FASTWASM_PYTHON").unwrap_or_else(|_| "python3".into());
-        let created = Command::new(&python)
-            .args(["-m", "venv", "--clear"])
-            .arg(&venv)
-            .status();
-        if !created.is_ok_and(|status| status.success()) {
-            return Err(format!("cannot create a venv at {}", venv.display()));
-        }
-        let installed = Command::new(venv.join("bin/pip"))
-            .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
-            .arg(&requirements)
-            .output()
+        let requirements = std::fs::read_to_string(root.join("tests/fastapi-requirements.txt"))
             .map_err(|err| err.to_string())?;
-        if !installed.status.success() {
-            return Err(format!(
-                "installing FastAPI failed:\n{}",
-                String::from_utf8_lossy(&installed.stderr)
-            ));
-        }
-        std::fs::write(&marker, wanted).map_err(|err| err.to_string())?;
-        Ok(venv)
+        pinned_venv("fastapi-venv", &requirements)
     });
     result.clone().unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// `target/<name>`, a venv with exactly `requirements` (pip's format) installed; made again only
+/// when they change. Callers keep the result for the run.
+pub fn pinned_venv(name: &str, requirements: &str) -> Result<PathBuf, String> {
+    let venv = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../target")
+        .join(name);
+    let marker = venv.join("installed.txt");
+    if std::fs::read_to_string(&marker).ok().as_deref() == Some(requirements) {
+        return Ok(venv);
+    }
+    let python = std::env::var("FASTWASM_PYTHON").unwrap_or_else(|_| "python3".into());
+    let created = Command::new(&python)
+        .args(["-m", "venv", "--clear"])
+        .arg(&venv)
+        .status();
+    if !created.is_ok_and(|status| status.success()) {
+        return Err(format!("cannot create a venv at {}", venv.display()));
+    }
+    let listed = venv.join("requirements.txt");
+    std::fs::write(&listed, requirements).map_err(|err| err.to_string())?;
+    let installed = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&listed)
+        .output()
+        .map_err(|err| err.to_string())?;
+    if !installed.status.success() {
+        return Err(format!(
+            "installing {} into {} failed:\n{}",
+            requirements.lines().next().unwrap_or_default(),
+            venv.display(),
+            String::from_utf8_lossy(&installed.stderr)
+        ));
+    }
+    std::fs::write(&marker, requirements).map_err(|err| err.to_string())?;
+    Ok(venv)
 }
 
 /// A running `uvicorn module:app` on a free loopback port, for answers to compare with.
