@@ -232,10 +232,7 @@ async fn sighup_reloads_and_reports_versions() {
     tokio::time::sleep(Duration::from_millis(600)).await;
     assert_eq!(version(&server).await, "v1");
     // ...until SIGHUP.
-    std::process::Command::new("kill")
-        .args(["-HUP", &server.pid().to_string()])
-        .status()
-        .unwrap();
+    server.signal("HUP");
     tokio::task::block_in_place(|| wait_until(&server, reloads, 1));
     assert_eq!(version(&server).await, "v2");
     let line = server

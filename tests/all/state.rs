@@ -195,10 +195,7 @@ async fn embedded_state_survives_a_reload_and_a_restart() {
         assert_eq!(incr(&server).await.1, json!({ "value": expected }));
     }
     // A reload keeps the store open: the count goes on.
-    std::process::Command::new("kill")
-        .args(["-HUP", &server.pid().to_string()])
-        .status()
-        .unwrap();
+    server.signal("HUP");
     server.expect_log("reloaded in");
     assert_eq!(incr(&server).await.1, json!({ "value": 4 }));
     assert!(server.terminate().success());
@@ -457,10 +454,7 @@ async fn health_endpoints_answer_and_readiness_fails_first_on_sigterm() {
     );
     assert_eq!(get(server.url("/_fastwasm/nothing")).await.0, 404);
 
-    std::process::Command::new("kill")
-        .args(["-TERM", &server.pid().to_string()])
-        .status()
-        .unwrap();
+    server.signal("TERM");
     server.expect_log("draining: /_fastwasm/ready answers 503");
     // Not ready, yet still serving the app and alive, for the drain delay.
     assert_eq!(

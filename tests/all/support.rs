@@ -236,12 +236,19 @@ impl Server {
         }
     }
 
-    /// Sends SIGTERM and waits for the process to exit.
-    pub fn terminate(&mut self) -> ExitStatus {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
+    /// Sends the signal `name` (`TERM`, `HUP`, …) to the server.
+    pub fn signal(&self, name: &str) {
+        let sent = Command::new("kill")
+            .arg(format!("-{name}"))
+            .arg(self.child.id().to_string())
             .status()
             .unwrap();
+        assert!(sent.success(), "kill -{name} failed");
+    }
+
+    /// Sends SIGTERM and waits for the process to exit.
+    pub fn terminate(&mut self) -> ExitStatus {
+        self.signal("TERM");
         let start = Instant::now();
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {

@@ -214,17 +214,7 @@ impl Manifest {
         }
         let mut components: Vec<ComponentSpec> = Vec::new();
         for raw in raw.components {
-            if raw.name.is_empty()
-                || !raw
-                    .name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                bail!(
-                    "component name `{}` must be non-empty and use only letters, digits, `-` and `_`",
-                    raw.name
-                );
-            }
+            super::check_name("component", &raw.name)?;
             if components.iter().any(|c| c.name == raw.name) {
                 bail!("two components are named `{}`", raw.name);
             }

@@ -137,16 +137,9 @@ pub(super) fn parse(root: &Path, tables: BTreeMap<String, RawStore>) -> Result<S
     Ok(stores)
 }
 
-/// A store name: letters, digits, `-` and `_`, as it becomes a file name.
+/// A store name: the rule component names follow, as it becomes a file name.
 pub fn check_name(name: &str) -> Result<()> {
-    if name.is_empty()
-        || !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-    {
-        bail!("store name `{name}` must be non-empty and use only letters, digits, `-` and `_`");
-    }
-    Ok(())
+    super::check_name("store", name)
 }
 
 /// `text` with every `${VAR}` replaced by the environment variable's value.
