@@ -11,7 +11,7 @@
 //! never) followed by the value. An expired entry reads as absent and is removed by the next
 //! write that touches it.
 
-use super::{Answer, Fault, Op, add, counter};
+use super::{Answer, Fault, Op};
 use redb::{
     Database, ReadableDatabase, ReadableTable, Table, TableDefinition, TableError, WriteTransaction,
 };
@@ -304,6 +304,24 @@ fn write_one(table: &mut Table<&str, &[u8]>, op: &Op, now: u64) -> Result<Answer
             unreachable!("{op:?} is a read")
         }
     }
+}
+
+/// A counter's stored text as a number: `Err` when it is not an integer.
+fn counter(value: Option<&[u8]>) -> Result<i64, Fault> {
+    match value {
+        None => Ok(0),
+        Some(bytes) => std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|text| text.parse().ok())
+            .ok_or_else(|| Fault::Invalid("the value to increment is not an integer".into())),
+    }
+}
+
+/// `current + delta`, refusing to wrap.
+fn add(current: i64, delta: i64) -> Result<i64, Fault> {
+    current
+        .checked_add(delta)
+        .ok_or_else(|| Fault::Invalid("the increment would overflow a 64-bit integer".into()))
 }
 
 #[cfg(test)]

@@ -328,21 +328,3 @@ impl Fault {
         }
     }
 }
-
-/// A counter's stored text as a number: `Err` when it is not an integer.
-fn counter(value: Option<&[u8]>) -> Result<i64, Fault> {
-    match value {
-        None => Ok(0),
-        Some(bytes) => std::str::from_utf8(bytes)
-            .ok()
-            .and_then(|text| text.parse().ok())
-            .ok_or_else(|| Fault::Invalid("the value to increment is not an integer".into())),
-    }
-}
-
-/// `current + delta`, refusing to wrap.
-fn add(current: i64, delta: i64) -> Result<i64, Fault> {
-    current
-        .checked_add(delta)
-        .ok_or_else(|| Fault::Invalid("the increment would overflow a 64-bit integer".into()))
-}
