@@ -125,6 +125,7 @@ export class FastWasm {
         statusCode: op.status,
         responseSchema: undefined,
         dependencies: declareDependencies(op.dependencies),
+        openapi: undefined,
       })),
       providers: [...this.#providers.values()].map((provider) => ({
         name: provider.name,
@@ -133,6 +134,7 @@ export class FastWasm {
         dependencies: declareDependencies(provider.dependencies),
         hasTeardown: provider.teardown !== undefined,
         description: provider.description,
+        openapi: undefined,
       })),
     };
   }

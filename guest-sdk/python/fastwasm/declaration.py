@@ -48,6 +48,8 @@ class Operation:
     status_code: int
     response_schema: str | None
     dependencies: list[DependencyUse]
+    #: OpenAPI Operation fields the host cannot derive, as JSON object text.
+    openapi: str | None = None
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,8 @@ class Provider:
     dependencies: list[DependencyUse]
     has_teardown: bool
     description: str | None
+    #: `securitySchemes` and `security` for the operations using it, as JSON object text.
+    openapi: str | None = None
 
 
 @dataclass(frozen=True)

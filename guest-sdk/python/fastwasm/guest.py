@@ -107,6 +107,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
                 status_code=op.status_code,
                 response_schema=op.response_schema,
                 dependencies=_uses(op.dependencies),
+                openapi=op.openapi,
             )
             for op in info.operations
         ],
@@ -118,6 +119,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
                 dependencies=_uses(provider.dependencies),
                 has_teardown=provider.has_teardown,
                 description=provider.description,
+                openapi=provider.openapi,
             )
             for provider in info.providers
         ],

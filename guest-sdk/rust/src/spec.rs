@@ -127,6 +127,7 @@ impl OperationSpec {
                 status_code,
                 response_schema: None,
                 dependencies: Vec::new(),
+                openapi: None,
             },
         }
     }
@@ -195,6 +196,7 @@ impl OperationSpec {
             dependencies: self.op.dependencies,
             has_teardown,
             description: self.op.description,
+            openapi: self.op.openapi,
         }
     }
 }

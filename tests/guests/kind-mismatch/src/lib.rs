@@ -46,6 +46,7 @@ impl metadata::Guest for Mismatch {
                 status_code,
                 response_schema: None,
                 dependencies: Vec::new(),
+                openapi: None,
             }],
             providers: Vec::new(),
         }
