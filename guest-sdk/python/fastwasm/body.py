@@ -13,7 +13,16 @@ from typing import Any
 from .dependencies import BodyField
 from .exceptions import HTTPException, RequestValidationError
 from .fields import Undefined
-from .validation import CompiledField, Errors, json_schema, missing, object_schema
+from .encoders import jsonable_encoder
+from .openapi import field_title
+from .validation import (
+    CompiledField,
+    Errors,
+    is_named_type,
+    json_schema,
+    missing,
+    object_schema,
+)
 
 
 def _is_json(content_type: str) -> bool:
@@ -28,21 +37,33 @@ def _is_json(content_type: str) -> bool:
 class BodyPlan:
     """The body arguments of one operation."""
 
-    def __init__(self, fields: list[BodyField], operation: str) -> None:
+    def __init__(self, fields: list[BodyField], unique_id: str) -> None:
         self.fields = fields
         self.embed = len(fields) > 1 or fields[0].info.embed
         self.required = any(field.info.required for field in fields)
         self.media_type = fields[0].info.media_type
-        self.operation = operation
+        #: The operation's unique id, which names an embedded body's schema, as in FastAPI.
+        self.unique_id = unique_id
 
     def schema(self) -> dict[str, Any]:
-        if not self.embed:
-            return json_schema(self.fields[0].validator)
-        parts = [
-            CompiledField(field.arg, field.key, field.validator, field.info)
-            for field in self.fields
-        ]
-        return object_schema(f"Body_{self.operation}", parts)
+        """The body's JSON Schema as FastAPI documents it: a named type's own schema, another
+        type's titled after the argument, or the object of several parts `Body_<unique id>`."""
+        if self.embed:
+            parts = [
+                CompiledField(field.arg, field.key, field.validator, field.info)
+                for field in self.fields
+            ]
+            return object_schema(f"Body_{self.unique_id}", parts)
+        field = self.fields[0]
+        schema = json_schema(field.validator)
+        if is_named_type(field.validator):
+            return schema
+        if not field.info.required and field.info.default_factory is None:
+            schema["default"] = jsonable_encoder(field.info.default)
+        if field.info.description is not None:
+            schema["description"] = field.info.description
+        schema["title"] = field.info.title or field_title(field.key)
+        return schema
 
     def read(self, content_type: str | None, raw: bytes) -> dict[str, Any]:
         """Each body argument's value by key; raises `RequestValidationError` (422)."""

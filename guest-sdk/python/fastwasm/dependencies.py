@@ -19,6 +19,7 @@ from . import annotations as ann
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
 from .fields import Constraints, FieldInfo, Undefined
+from .openapi import field_title
 from .params import BodyInfo, DependsInfo, HeaderInfo, ParamInfo, ParamLocation, PathInfo, QueryInfo
 from .requests import Request
 from .responses import Response
@@ -296,7 +297,7 @@ def _param_field(
             raise DeclarationError(
                 f"{context}: a path parameter is always required; it cannot have a default"
             )
-    inner, _ = ann.strip_optional(annotation)
+    inner, nullable = ann.strip_optional(annotation)
     origin = typing.get_origin(inner)
     sequence = (
         origin if origin in (list, set, tuple) else inner if inner in (list, set, tuple) else None
@@ -320,14 +321,13 @@ def _param_field(
 
     else:
         schema, convert = _scalar_schema(inner, info.constraints, context)
-    if info.default not in (Undefined, None):
-        schema["default"] = jsonable_encoder(info.default)
     if info.alias:
         wire = info.alias
     elif isinstance(info, HeaderInfo) and info.convert_underscores:
         wire = arg.replace("_", "-")
     else:
         wire = arg
+    schema = _as_pydantic_writes_it(schema, info, nullable=nullable, wire=wire)
     return ParamField(
         arg=arg,
         location=location,
@@ -338,6 +338,22 @@ def _param_field(
         convert=convert,
         info=info,
     )
+
+
+def _as_pydantic_writes_it(
+    schema: dict[str, Any], info: ParamInfo, *, nullable: bool, wire: str
+) -> dict[str, Any]:
+    """A parameter's value schema as FastAPI documents it: `X | None` as `anyOf` with the
+    constraints inside X, then the description, the default (a null one left out, as FastAPI's
+    document drops nulls) and the title, from the name on the wire (`X-Token`)."""
+    if nullable:
+        schema = {"anyOf": [schema, {"type": "null"}]}
+    if info.description is not None:
+        schema["description"] = info.description
+    if info.default not in (Undefined, None):
+        schema["default"] = jsonable_encoder(info.default)
+    schema["title"] = info.title or field_title(wire)
+    return schema
 
 
 def _scalar_schema(
@@ -380,11 +396,11 @@ def _scalar_schema(
     if given - allowed:
         names = ", ".join(f"`{name}`" for name in sorted(given - allowed))
         raise DeclarationError(f"{context}: {names} cannot constrain `{ann.describe(annotation)}`")
-    as_number = float if annotation is float else _identity
     keys = {"gt": "exclusiveMinimum", "ge": "minimum", "lt": "exclusiveMaximum", "le": "maximum"}
     for name, bound in constraints.numeric.items():
-        # A float parameter states its bounds as floats, as pydantic reports them: `{"ge": 1.0}`.
-        schema[keys[name]] = as_number(bound)
+        # As given, as pydantic's schema writes it; the host states a float parameter's bound
+        # as a float in its errors (`{"ge": 1.0}`), as pydantic does.
+        schema[keys[name]] = bound
     if constraints.min_length is not None:
         schema["minLength"] = constraints.min_length
     if constraints.max_length is not None:
@@ -437,7 +453,7 @@ def declare(root: Dependant) -> list[ParamField]:
                     declared.append(param)
                     if location is ParamLocation.PATH:
                         segments[param.wire] = param
-                elif first.schema != param.schema:
+                elif _validated(first.schema) != _validated(param.schema):
                     raise DeclarationError(
                         f"{where(dependant.call)}: the path parameter `{param.wire}` is declared "
                         f"with another type or constraints than elsewhere in the operation"
@@ -447,6 +463,11 @@ def declare(root: Dependant) -> list[ParamField]:
 
     visit(root)
     return declared
+
+
+def _validated(schema: dict[str, Any]) -> dict[str, Any]:
+    """What of a parameter's schema the host validates against: not its documentation."""
+    return {key: value for key, value in schema.items() if key not in ("title", "description")}
 
 
 def _unique(name: str, taken: set[str]) -> str:

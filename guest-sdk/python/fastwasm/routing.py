@@ -5,6 +5,7 @@ Each route is analysed as it is declared, so a mistake fails the build at its de
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import inspect
@@ -29,10 +30,27 @@ from .dependencies import (
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError, ResponseValidationError
 from .models import BaseModel
+from .openapi import (
+    HIDDEN,
+    SUCCESS_DESCRIPTION,
+    deep_update,
+    document_schema,
+    field_title,
+    merged_responses,
+    response_key,
+    unique_id,
+)
 from .params import DependsInfo, ParamLocation, PathInfo
 from .responses import JSONResponse, Response, StreamingResponse
 from .sse import EventSourceResponse, encode_event
-from .validation import UnsupportedType, Validator, compile_type, json_schema, validate
+from .validation import (
+    UnsupportedType,
+    Validator,
+    compile_type,
+    json_schema,
+    is_named_type,
+    validate,
+)
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 
@@ -52,11 +70,8 @@ DEFAULT: Any = _Default()
 @dataclasses.dataclass
 class RouteOptions:
     """The keyword arguments of `@app.get(...)` and its siblings that fastwasm supports; any
-    other fails the build.
-
-    `responses` (extra responses for FastAPI's OpenAPI) is accepted so that FastAPI code ports
-    unchanged, but the declaration has no place for it: the host documents the declared
-    status code, errors and 422."""
+    other fails the build. `responses`, `deprecated`, `include_in_schema`, `openapi_extra`
+    and `response_description` only change the OpenAPI document, as in FastAPI."""
 
     response_model: Any = DEFAULT
     status_code: int | None = None
@@ -74,6 +89,24 @@ class RouteOptions:
     #: `DEFAULT` is FastAPI's `DefaultPlaceholder`: JSON, or JSON lines for a generator.
     response_class: Any = DEFAULT
     responses: dict[int | str, Any] | None = None
+    deprecated: bool | None = None
+    include_in_schema: bool = True
+    openapi_extra: dict[str, Any] | None = None
+    response_description: str = SUCCESS_DESCRIPTION
+
+
+@dataclasses.dataclass(frozen=True)
+class Documentation:
+    """What an operation's options and the routers it is included through say of its OpenAPI
+    document, combined as FastAPI combines them."""
+
+    responses: dict[int | str, Any] = dataclasses.field(default_factory=dict)
+    deprecated: bool = False
+    include_in_schema: bool = True
+
+    @classmethod
+    def of(cls, options: RouteOptions) -> Documentation:
+        return cls(dict(options.responses or {}), bool(options.deprecated), options.include_in_schema)
 
 
 def _body_allowed(status: int) -> bool:
@@ -104,6 +137,7 @@ class Route:
         tags: list[str],
         dependencies: list[DependsInfo],
         websocket: bool = False,
+        documentation: Documentation | None = None,
     ) -> None:
         if not path.startswith("/"):
             raise DeclarationError(f"{where(endpoint)}: the path `{path}` must start with `/`")
@@ -114,7 +148,15 @@ class Route:
         self.tags = tags
         self.dependencies = dependencies
         self.websocket = websocket
+        documentation = documentation or Documentation.of(options)
+        #: Extra responses for the document: the route's own over its routers', as FastAPI
+        #: merges them (a status given twice is replaced whole, not merged).
+        self.responses = documentation.responses
+        self.deprecated = documentation.deprecated
+        self.include_in_schema = documentation.include_in_schema
         self.operation_id = options.operation_id or endpoint.__name__
+        #: FastAPI's `operationId` and the name of an embedded body's schema.
+        self.unique_id = options.operation_id or unique_id(endpoint.__name__, path, method)
         self.status_code = options.status_code or 200
         kind = call_kind(endpoint)
         if kind is CallKind.GENERATOR:
@@ -132,7 +174,7 @@ class Route:
         fields = body_fields(self.dependant)
         if websocket and fields:
             raise DeclarationError(f"{where(endpoint)}: a WebSocket operation has no body")
-        self.body = BodyPlan(fields, endpoint.__name__) if fields else None
+        self.body = BodyPlan(fields, self.unique_id) if fields else None
         # An `async def` operation that reads the `Request` itself gets its body as it
         # arrives: `request.stream()` yields it chunk by chunk, `request.body()` reads it all.
         self.streams_body = (
@@ -202,20 +244,81 @@ class Route:
             response_schema=(
                 None
                 if self.response_validator is None
-                else json.dumps(json_schema(self.response_validator))
+                else json.dumps(self._response_schema(self.response_validator))
             ),
             dependencies=[
                 declaration.DependencyUse(dependency.name, dependency.use_cache)
                 for dependency in self.host_dependencies
             ],
+            openapi=json.dumps(self.openapi_fragment()),
         )
+
+    def _response_schema(self, validator: Validator) -> dict[str, Any]:
+        """The schema of what the operation answers, as FastAPI documents its response field,
+        `Response_<unique id>`: titled after it unless it refers to a named type."""
+        schema = json_schema(validator)
+        if not is_named_type(validator):
+            schema["title"] = field_title(f"Response_{self.unique_id}")
+        return document_schema(schema)
+
+    def openapi_fragment(self) -> dict[str, Any]:
+        """What the document says of this operation that the host cannot derive from the rest
+        of the declaration, as FastAPI's `get_openapi_path` writes it."""
+        if not self.include_in_schema:
+            return {HIDDEN: True}
+        fragment: dict[str, Any] = {"operationId": self.unique_id}
+        if self.deprecated:
+            fragment["deprecated"] = True
+        # The success entry the host writes, to merge the route's own responses over as
+        # FastAPI does. Its content is known here only when no response schema is declared
+        # (the host refers to a declared one from `components`).
+        status = str(self.status_code)
+        own: dict[str, Any] = {"description": SUCCESS_DESCRIPTION}
+        if _body_allowed(self.status_code) and self.response_validator is None:
+            own["content"] = {"application/json": {"schema": {}}}
+        known = {status: {**own, "description": self.options.response_description}}
+        responses = merged_responses(known, self._extra_responses())
+        if responses[status] == own:
+            del responses[status]
+        if responses:
+            fragment["responses"] = responses
+        if self.options.openapi_extra:
+            deep_update(fragment, copy.deepcopy(self.options.openapi_extra))
+        return fragment
+
+    def _extra_responses(self) -> dict[str, dict[str, Any]]:
+        """`responses=` by key, a `model` in one rendered as its content's schema."""
+        media_type = self.response_class.media_type or "application/json"
+        extra: dict[str, dict[str, Any]] = {}
+        for status, given in self.responses.items():
+            if not isinstance(given, dict):
+                raise DeclarationError(
+                    f"{where(self.endpoint)}: the response `{status}` must be a dict, "
+                    f"got {given!r}"
+                )
+            entry = copy.deepcopy(given)
+            model = entry.pop("model", None)
+            if model is not None:
+                try:
+                    validator = compile_type(model, from_attributes=True)
+                except UnsupportedType as err:
+                    raise DeclarationError(
+                        f"{where(self.endpoint)}: response `{status}` model: {err}"
+                    ) from None
+                content = entry.setdefault("content", {}).setdefault(media_type, {})
+                schema = json_schema(validator)
+                if not is_named_type(validator):
+                    schema["title"] = field_title(f"Response_{status}_{self.unique_id}")
+                deep_update(content.setdefault("schema", {}), document_schema(schema))
+            extra[response_key(status)] = entry
+        return extra
 
     def _body_spec(self) -> declaration.BodySpec | None:
         if self.body is not None:
             return declaration.BodySpec(
                 media_type=self.body.media_type,
                 required=self.body.required,
-                schema=json.dumps(self.body.schema()),
+                schema=json.dumps(document_schema(self.body.schema())),
             )
         if self.streams_body:
             return declaration.BodySpec(
@@ -321,7 +424,7 @@ def _with_template_params(params: list[ParamField], path_names: frozenset[str]) 
             location=ParamLocation.PATH,
             wire=name,
             required=True,
-            schema={"type": "string"},
+            schema={"type": "string", "title": field_title(name)},
             description=None,
             convert=str,
             info=PathInfo(),
@@ -359,12 +462,18 @@ class APIRouter:
         tags: list[str] | None = None,
         dependencies: Sequence[DependsInfo] | None = None,
         responses: dict[int | str, Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
     ) -> None:
-        """`responses` is accepted as in `RouteOptions`, and not declared."""
+        """`responses`, `deprecated` and `include_in_schema` apply to the OpenAPI document of
+        every operation of the router, as in `RouteOptions`."""
         _check_prefix(prefix)
         self.prefix = prefix
         self.tags = list(tags or [])
         self.dependencies = list(dependencies or [])
+        self.responses = dict(responses or {})
+        self.deprecated = bool(deprecated)
+        self.include_in_schema = include_in_schema
         self.routes: list[Route] = []
 
     def add_api_route(
@@ -391,6 +500,7 @@ class APIRouter:
                 route_options,
                 route_options.tags,
                 list(route_options.dependencies),
+                Documentation.of(route_options),
             )
 
     def _add(
@@ -401,6 +511,7 @@ class APIRouter:
         options: RouteOptions,
         tags: list[str],
         dependencies: list[DependsInfo],
+        documentation: Documentation,
         websocket: bool = False,
     ) -> None:
         self.routes.append(
@@ -412,6 +523,11 @@ class APIRouter:
                 [*self.tags, *tags],
                 [*self.dependencies, *dependencies],
                 websocket=websocket,
+                documentation=Documentation(
+                    responses={**self.responses, **documentation.responses},
+                    deprecated=self.deprecated or documentation.deprecated,
+                    include_in_schema=self.include_in_schema and documentation.include_in_schema,
+                ),
             )
         )
 
@@ -424,7 +540,16 @@ class APIRouter:
         dependencies: Sequence[DependsInfo] | None = None,
     ) -> None:
         options = RouteOptions(operation_id=name, dependencies=list(dependencies or []))
-        self._add(path, endpoint, "GET", options, [], list(options.dependencies), websocket=True)
+        self._add(
+            path,
+            endpoint,
+            "GET",
+            options,
+            [],
+            list(options.dependencies),
+            Documentation.of(options),
+            websocket=True,
+        )
 
     def websocket(
         self,
@@ -479,9 +604,12 @@ class APIRouter:
         tags: list[str] | None = None,
         dependencies: Sequence[DependsInfo] | None = None,
         responses: dict[int | str, Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
     ) -> None:
         """Adds `router`'s operations under `prefix`, with `tags` and `dependencies` before
-        their own (`responses` is accepted as in `RouteOptions`, and not declared)."""
+        their own; `responses`, `deprecated` and `include_in_schema` apply to their OpenAPI
+        document as FastAPI applies them (an operation's own responses win)."""
         _check_prefix(prefix)
         for route in router.routes:
             self._add(
@@ -491,5 +619,10 @@ class APIRouter:
                 route.options,
                 [*(tags or []), *route.tags],
                 [*(dependencies or []), *route.dependencies],
+                Documentation(
+                    responses={**(responses or {}), **route.responses},
+                    deprecated=route.deprecated or bool(deprecated),
+                    include_in_schema=route.include_in_schema and include_in_schema,
+                ),
                 websocket=route.websocket,
             )

@@ -568,11 +568,8 @@ class DictValidator(Validator):
         return type(value) is dict
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        schema: dict[str, Any] = {"type": "object"}
-        additional = self.value.schema(defs)
-        if additional:
-            schema["additionalProperties"] = additional
-        return schema
+        # pydantic states that any value is allowed (`true`) rather than leave it implied.
+        return {"additionalProperties": self.value.schema(defs) or True, "type": "object"}
 
 
 @dataclasses.dataclass
@@ -584,6 +581,9 @@ class CompiledField:
     key: str
     validator: Validator
     info: FieldInfo
+    #: The default as written, when `info` holds it converted: pydantic's schema states a
+    #: float field's default `1` as `1`, though the field's value is `1.0`.
+    written_default: Any = Undefined
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
         schema = self.validator.schema(defs)
@@ -592,11 +592,30 @@ class CompiledField:
         if not self.info.required and self.info.default_factory is None:
             from .encoders import jsonable_encoder
 
-            schema["default"] = jsonable_encoder(self.info.default)
+            default = self.info.default
+            schema["default"] = jsonable_encoder(
+                default if self.written_default is Undefined else self.written_default
+            )
         if self.info.description is not None:
             schema["description"] = self.info.description
-        schema["title"] = self.info.title or self.key.title().replace("_", " ")
+        # pydantic titles a field after its name unless its type is named: the reference to
+        # a model or an enum (even as `X | None`) carries no title.
+        if self.info.title or not refers_to_named_type(self.validator):
+            schema["title"] = self.info.title or self.key.title().replace("_", " ")
         return schema
+
+
+def is_named_type(validator: Validator) -> bool:
+    """Whether `validator` is of a named type (a model, a dataclass, a TypedDict, an enum),
+    which a schema refers to by `$ref`."""
+    return isinstance(validator, (_Structured, EnumValidator))
+
+
+def refers_to_named_type(validator: Validator) -> bool:
+    """Whether `validator`'s schema refers to a named type, as it is or as `X | None`."""
+    if isinstance(validator, NullableValidator):
+        validator = validator.inner
+    return is_named_type(validator)
 
 
 def object_schema(title: str, fields: list[CompiledField]) -> dict[str, Any]:
@@ -606,12 +625,16 @@ def object_schema(title: str, fields: list[CompiledField]) -> dict[str, Any]:
     return {**schema, "$defs": defs} if defs else schema
 
 
-def _object_schema(title: str, fields: list[CompiledField], defs: dict[str, Any]) -> dict[str, Any]:
+def _object_schema(
+    title: str, fields: list[CompiledField], defs: dict[str, Any], description: str | None = None
+) -> dict[str, Any]:
     schema: dict[str, Any] = {
         "properties": {field.key: field.schema(defs) for field in fields},
         "title": title,
         "type": "object",
     }
+    if description:
+        schema["description"] = description
     required = [field.key for field in fields if field.info.required]
     if required:
         schema["required"] = required
@@ -677,8 +700,16 @@ class _Structured(Validator):
         name = self.cls.__name__
         if name not in defs:
             defs[name] = {}  # A placeholder, so that a recursive reference stops here.
-            defs[name] = _object_schema(name, self.fields, defs)
+            defs[name] = _object_schema(name, self.fields, defs, self.description())
         return {"$ref": f"#/$defs/{name}"}
+
+    def description(self) -> str | None:
+        """The class docstring, as pydantic describes a type by it; FastAPI cuts it at `\f`.
+        A dataclass without one has a generated `Name(field: type, …)`, which pydantic skips."""
+        doc = self.cls.__dict__.get("__doc__")
+        if not doc or (dataclasses.is_dataclass(self.cls) and doc.startswith(f"{self.label}(")):
+            return None
+        return inspect.cleandoc(doc).split("\f")[0] or None
 
 
 class ModelValidator(_Structured):
@@ -790,11 +821,13 @@ def compile_field(name: str, annotation: Any, info: FieldInfo) -> CompiledField:
         if isinstance(meta, FieldInfo):
             info = info.with_fallback(meta)
     validator = compile_type(inner, info.constraints, from_attributes=True)
+    written_default = Undefined
     if _is_float(validator) and type(info.default) is int:
         # pydantic writes a float field's default `1` as `1.0`, as it would a given value.
+        written_default = info.default
         info = copy.copy(info)
         info.default = float(info.default)
-    return CompiledField(name, info.alias or name, validator, info)
+    return CompiledField(name, info.alias or name, validator, info, written_default)
 
 
 def _is_float(validator: Validator) -> bool:
