@@ -6,7 +6,7 @@
 use hyper::HeaderMap;
 use regex::Regex;
 use serde::Serialize;
-use serde_json::{Number, Value, json};
+use serde_json::{Map, Number, Value, json};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
@@ -83,12 +83,22 @@ pub struct ValueSchema {
 }
 
 impl ValueSchema {
-    /// Reads a declared schema; an unsupported or malformed one is a load error.
+    /// Reads a declared schema; an unsupported or malformed one is a load error. Annotations
+    /// (`title`, `description`, `examples`, `deprecated`, `default`) do not constrain values and
+    /// are left to the OpenAPI document.
     pub fn from_json(schema: &Value) -> Result<Self, String> {
         let object = schema
             .as_object()
             .ok_or_else(|| format!("schema must be a JSON object, got {schema}"))?;
-        let kind = match object.get("type").and_then(Value::as_str) {
+        if let Some(members) = object.get("anyOf") {
+            return Self::from_nullable(object, members);
+        }
+        let declared_type = match object.get("type") {
+            None => None,
+            Some(Value::String(name)) => Some(name.as_str()),
+            Some(other) => return Err(format!("`type` must be a string, got {other}")),
+        };
+        let kind = match declared_type {
             Some("integer") => Kind::Integer,
             Some("number") => Kind::Number,
             Some("boolean") => Kind::Boolean,
@@ -147,6 +157,30 @@ impl ValueSchema {
         })
     }
 
+    /// `X | None` as pydantic writes it: `{"anyOf": [X, {"type": "null"}], "title": …}`, with
+    /// X's constraints inside X. A parameter read from a request is never JSON null (an absent
+    /// one takes its default), so it is validated as X, and fails with X's errors, untagged, as
+    /// pydantic's do. Any other union, and constraints beside `anyOf`, which X would not
+    /// enforce, are load errors.
+    fn from_nullable(object: &Map<String, Value>, members: &Value) -> Result<Self, String> {
+        let unsupported = || format!("`anyOf` must be `[<schema>, {{\"type\": \"null\"}}]`, got {members}");
+        let members = members.as_array().ok_or_else(unsupported)?;
+        let is_null = |member: &&Value| member.get("type").is_some_and(|t| t == "null");
+        let (nulls, values): (Vec<&Value>, Vec<&Value>) = members.iter().partition(is_null);
+        let (1, [value]) = (nulls.len(), values.as_slice()) else {
+            return Err(unsupported());
+        };
+        if let Some(key) = object
+            .keys()
+            .find(|key| VALIDATION_KEYWORDS.contains(&key.as_str()))
+        {
+            return Err(format!(
+                "`{key}` beside `anyOf`: constraints belong inside its non-null member"
+            ));
+        }
+        Self::from_json(value)
+    }
+
     fn any() -> Self {
         Self {
             kind: Kind::Any,
@@ -200,6 +234,15 @@ impl ValueSchema {
         Ok(value)
     }
 
+    /// A bound as pydantic states it in an error's `ctx`: as a float for a float parameter
+    /// (`{"gt": 0.0}`), whichever way the schema writes it (pydantic's schema keeps `0`).
+    fn stated_bound(&self, bound: &Number) -> Number {
+        match (&self.kind, bound.as_f64().and_then(Number::from_f64)) {
+            (Kind::Number, Some(float)) => float,
+            _ => bound.clone(),
+        }
+    }
+
     fn check(&self, value: &Value, raw: &str) -> Result<(), Failure> {
         if let Some(choices) = &self.choices
             && !choices
@@ -222,6 +265,7 @@ impl ValueSchema {
                     && !compare(n, bound).is_some_and(check.holds)
                 {
                     let msg = format!("Input should be {} {}", check.words, bound_text(bound));
+                    let bound = self.stated_bound(bound);
                     return Err(Failure::new(check.kind, &msg).ctx(json!({ check.key: bound })));
                 }
             }
@@ -250,6 +294,20 @@ impl ValueSchema {
         Ok(())
     }
 }
+
+/// The keywords `ValueSchema` enforces.
+const VALIDATION_KEYWORDS: [&str; 10] = [
+    "type",
+    "items",
+    "enum",
+    "minimum",
+    "exclusiveMinimum",
+    "maximum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+];
 
 /// A numeric bound as pydantic reports it: error type, `ctx` key and wording.
 struct BoundCheck {
@@ -717,5 +775,93 @@ mod tests {
         assert!(ValueSchema::from_json(&json!({"type": "object"})).is_err());
         assert!(ValueSchema::from_json(&json!({"type": "string", "pattern": "("})).is_err());
         assert!(ValueSchema::from_json(&json!("integer")).is_err());
+        assert!(ValueSchema::from_json(&json!({"type": ["string", "null"]})).is_err());
+    }
+
+    #[test]
+    fn a_nullable_schema_validates_as_its_non_null_member() {
+        // pydantic's `Annotated[int | None, Query(ge=1)] = 5`.
+        let n = rule(
+            "n",
+            Location::Query,
+            false,
+            json!({"anyOf": [{"type": "integer", "minimum": 1}, {"type": "null"}],
+                   "default": 5, "title": "N"}),
+        );
+        let rules = std::slice::from_ref(&n);
+        assert_eq!(run(rules, &[], "n=3").unwrap(), vec![("n".into(), "3".into())]);
+        assert_eq!(run(rules, &[], "").unwrap(), vec![("n".into(), "5".into())]);
+        assert_eq!(
+            run(rules, &[], "n=0").unwrap_err(),
+            json!({"detail": [{"type": "greater_than_equal", "loc": ["query", "n"],
+                               "msg": "Input should be greater than or equal to 1",
+                               "input": "0", "ctx": {"ge": 1}}]})
+        );
+        // A query value is text: `null` is no integer, as pydantic finds.
+        assert_eq!(
+            run(rules, &[], "n=null").unwrap_err()["detail"][0]["type"],
+            "int_parsing"
+        );
+        let tags = rule(
+            "tag",
+            Location::Query,
+            false,
+            json!({"anyOf": [{"type": "null"}, {"type": "array", "items": {"type": "integer"}}]}),
+        );
+        assert!(tags.schema.is_array());
+        assert_eq!(
+            run(&[tags], &[], "tag=1&tag=2").unwrap(),
+            vec![("tag".into(), "[1,2]".into())]
+        );
+    }
+
+    #[test]
+    fn titles_descriptions_examples_and_deprecation_do_not_validate() {
+        let item_id = rule(
+            "item_id",
+            Location::Path,
+            true,
+            json!({"type": "string", "minLength": 3, "title": "Item Id",
+                   "description": "The ID of the item to get", "examples": ["abc"],
+                   "deprecated": true}),
+        );
+        let rules = std::slice::from_ref(&item_id);
+        assert!(run(rules, &[("item_id", "abc".into())], "").is_ok());
+        let detail = run(rules, &[("item_id", "ab".into())], "").unwrap_err();
+        assert_eq!(detail["detail"][0]["type"], "string_too_short");
+    }
+
+    #[test]
+    fn other_unions_and_constraints_beside_any_of_are_load_errors() {
+        let two_types = json!({"anyOf": [{"type": "integer"}, {"type": "string"}]});
+        let no_null = json!({"anyOf": [{"type": "integer"}]});
+        let two_nulls = json!({"anyOf": [{"type": "null"}, {"type": "null"}]});
+        let beside = json!({"anyOf": [{"type": "integer"}, {"type": "null"}], "minimum": 1});
+        let not_a_list = json!({"anyOf": {"type": "integer"}});
+        for schema in [two_types, no_null, two_nulls, beside, not_a_list] {
+            assert!(ValueSchema::from_json(&schema).is_err(), "{schema}");
+        }
+    }
+
+    #[test]
+    fn a_float_bound_is_stated_as_a_float_whichever_way_it_is_written() {
+        // pydantic's schema writes `gt=0` as `0`; its error states `{"gt": 0.0}` for a float.
+        let ratio = rule(
+            "ratio",
+            Location::Query,
+            true,
+            json!({"type": "number", "exclusiveMinimum": 0}),
+        );
+        let detail = run(&[ratio], &[], "ratio=0").unwrap_err();
+        assert_eq!(detail["detail"][0]["msg"], "Input should be greater than 0");
+        assert_eq!(detail["detail"][0]["ctx"].to_string(), r#"{"gt":0.0}"#);
+        let count = rule(
+            "count",
+            Location::Query,
+            true,
+            json!({"type": "integer", "exclusiveMinimum": 0}),
+        );
+        let detail = run(&[count], &[], "count=0").unwrap_err();
+        assert_eq!(detail["detail"][0]["ctx"].to_string(), r#"{"gt":0}"#);
     }
 }
