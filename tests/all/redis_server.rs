@@ -2,6 +2,7 @@
 //! port of its own, with an append-only file in a temporary folder so that it can be stopped and
 //! started again with its data.
 
+use crate::support;
 use std::net::TcpStream;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -11,51 +12,8 @@ use std::time::{Duration, Instant};
 /// Installs `redis-server` with apt when it is not on the PATH (once per run).
 fn ensure_installed() {
     static INSTALLED: OnceLock<Result<(), String>> = OnceLock::new();
-    let result = INSTALLED.get_or_init(|| {
-        let present = |program: &str| {
-            Command::new("sh")
-                .args(["-c", &format!("command -v {program}")])
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        };
-        if present("redis-server") {
-            return Ok(());
-        }
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } != 0 {
-            return Err("the state tests need `redis-server`: install Debian's \
-                        `redis-server` package, or run the suite as root so it can"
-                .into());
-        }
-        eprintln!("installing redis-server with apt-get …");
-        // The C toolchain may be installing at the same moment: wait for dpkg's lock.
-        let apt = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(["-o", "DPkg::Lock::Timeout=600"])
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|status| status.success())
-        };
-        let install = [
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "redis-server",
-        ];
-        // Package lists may be missing or stale on a fresh machine: fetch them and try again.
-        let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
-        if !installed {
-            return Err("`apt-get install redis-server` failed".into());
-        }
-        if !present("redis-server") {
-            return Err("`apt-get install redis-server` left no redis-server".into());
-        }
-        Ok(())
-    });
+    let result = INSTALLED
+        .get_or_init(|| support::debian_package("redis-server", "redis-server", "the state tests"));
     if let Err(err) = result {
         panic!("{err}");
     }

@@ -371,6 +371,50 @@ pub fn pinned_venv(name: &str, requirements: &str) -> Result<PathBuf, String> {
     Ok(venv)
 }
 
+/// Installs Debian's `package` with apt-get when `program` is not on the PATH, so the suite needs
+/// no setup by hand; `needed_by` names its users in the error when that is not possible. Callers
+/// keep the result for the run.
+pub fn debian_package(program: &str, package: &str, needed_by: &str) -> Result<(), String> {
+    let present = || {
+        Command::new("sh")
+            .args(["-c", &format!("command -v {program}")])
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    if present() {
+        return Ok(());
+    }
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        return Err(format!(
+            "{needed_by} need `{program}`: install Debian's `{package}` package, or run the \
+             suite as root so it can"
+        ));
+    }
+    eprintln!("installing {package} with apt-get …");
+    // Another test or the C toolchain may be installing at the same moment: wait for dpkg's lock.
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(["-o", "DPkg::Lock::Timeout=600"])
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdout(Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success())
+    };
+    let install = ["install", "-y", "-qq", "--no-install-recommends", package];
+    // Package lists may be missing or stale on a fresh machine: fetch them and try again.
+    let installed = apt(&install) || (apt(&["update", "-qq"]) && apt(&install));
+    if !installed {
+        return Err(format!("`apt-get install {package}` failed"));
+    }
+    if !present() {
+        return Err(format!("`apt-get install {package}` left no {program}"));
+    }
+    Ok(())
+}
+
 /// A running `uvicorn module:app` on a free loopback port, for answers to compare with.
 pub struct Uvicorn {
     child: Child,
