@@ -1,10 +1,12 @@
-// `js-hello`: a tour of the JavaScript SDK — typed and constrained parameters, a JSON body
-// model, a dependency provider with a teardown, errors, statuses and response kinds.
+// `js-hello`: a tour of the JavaScript SDK — typed and constrained parameters, named JSON body
+// and response models, a dependency provider with a teardown, errors, statuses, response kinds
+// and what the OpenAPI document says of each operation.
 //
 // Build and serve it from the repository root:
 //
 //   fastwasm serve examples/js-hello --build
 //   curl 'localhost:8000/items/42?q=hello'
+//   curl localhost:8000/openapi.json
 
 import { FastWasm, HTTPException, Response, body, cookie, field, header, path, query } from 'fastwasm';
 
@@ -46,21 +48,37 @@ app.get(
 );
 
 /** An item, as FastAPI's tutorial models it. */
-const Item = body.model({
+const itemFields = {
   name: field.str({ minLength: 1 }),
   price: field.number({ gt: 0 }),
   description: field.str({ optional: true }),
   tags: field.list(field.str(), { default: [] }),
-});
+};
+// Titled, the model is declared once in the OpenAPI document, as `Item`, and referred to.
+const Item = body.model(itemFields, { title: 'Item' });
 
-app.post('/items', { status: 201, tags: ['items'], params: { item: Item } }, function createItem({ item }) {
-  return item;
-});
+// The response model declares the answer's schema and shapes it: unknown keys are dropped.
+app.post(
+  '/items',
+  { status: 201, tags: ['items'], params: { item: Item }, responseModel: Item },
+  function createItem({ item }) {
+    return item;
+  },
+);
 
-// Express-style path syntax works too; the answer picks its own status and headers.
+// Express-style path syntax works too; the answer picks its own status and headers. The
+// response model nests the item (under `$defs`), and the 404 is declared for the document.
 app.put(
   '/items/:item_id',
-  { tags: ['items'], params: { item_id: path.int({ ge: 1 }), item: Item } },
+  {
+    tags: ['items'],
+    params: { item_id: path.int({ ge: 1 }), item: Item },
+    responseModel: field.model(
+      { item_id: field.int(), item: field.model(itemFields, { title: 'Item' }) },
+      { title: 'ReplacedItem' },
+    ),
+    responses: { 404: { description: 'Item not found' } },
+  },
   function replaceItem({ item_id, item }) {
     if (item_id > 1000) {
       throw new HTTPException(404, 'Item not found', { 'x-error': 'there goes my error' });
@@ -69,7 +87,11 @@ app.put(
   },
 );
 
-app.delete('/items/{item_id}', { status: 204, tags: ['items'], params: { item_id: path.int() } }, function deleteItem() {});
+app.delete(
+  '/items/{item_id}',
+  { status: 204, tags: ['items'], params: { item_id: path.int() }, operationId: 'remove_item' },
+  function deleteItem() {},
+);
 
 // A database session per request, closed after the response: FastAPI's `yield` dependency.
 // Each step writes a line to stdout, so the server log shows what ran and in which order.
@@ -101,7 +123,8 @@ app.get(
 );
 
 // Fails after its dependency was provided: the teardown still runs, the client gets a 500.
-app.get('/broken', { dependencies: ['db'] }, function broken(_params, { db }) {
+// A demonstration, not part of the API: the OpenAPI document leaves it out.
+app.get('/broken', { dependencies: ['db'], includeInSchema: false }, function broken(_params, { db }) {
   console.log(`handler broken rid=${db.request_id}`);
   throw new Error('the handler failed after opening a session');
 });
@@ -126,7 +149,8 @@ app.get('/files/*file_path', function readFile({ file_path }) {
   return { file_path };
 });
 
-app.get('/text', () => 'Hello, plain text');
+// Still served; the document marks it deprecated.
+app.get('/text', { deprecated: true }, () => 'Hello, plain text');
 
 app.get('/html', () => Response.html('<h1>Hello, HTML</h1>'));
 

@@ -3,13 +3,27 @@
 // after evaluating it), so every mistake found here fails the build, not a request.
 
 import { Body } from './body.js';
+import { Field, mergeDefs } from './fields.js';
 import { Param, path as pathParam } from './params.js';
 import { parseTemplate } from './paths.js';
 import { Request } from './request.js';
-import { toResponse } from './responses.js';
+import { BODILESS, Response, toResponse } from './responses.js';
 import { checkOptions } from './schema.js';
+import { reasonPhrase } from './status.js';
 
-const OPERATION_OPTIONS = ['params', 'dependencies', 'summary', 'description', 'tags', 'status', 'operationId'];
+const OPERATION_OPTIONS = [
+  'params',
+  'dependencies',
+  'summary',
+  'description',
+  'tags',
+  'status',
+  'operationId',
+  'responseModel',
+  'responses',
+  'deprecated',
+  'includeInSchema',
+];
 const PROVIDER_OPTIONS = ['params', 'dependencies', 'description', 'teardown'];
 
 /**
@@ -19,6 +33,9 @@ const PROVIDER_OPTIONS = ['params', 'dependencies', 'description', 'teardown'];
 export class FastWasm {
   #operations = new Map();
   #providers = new Map();
+  // Every named model of the app's bodies and responses, title → schema: one name in the
+  // OpenAPI document must not stand for two different models.
+  #models = new Map();
 
   /** `GET path`: `app.get(path, handler)` or `app.get(path, options, handler)`. */
   get(path, options, handler) {
@@ -95,8 +112,14 @@ export class FastWasm {
     if (!Number.isInteger(status) || status < 200 || status > 599) {
       throw new RangeError(`${what}: \`status\` must be an integer from 200 to 599, got ${status}`);
     }
+    const inputs = compileInputs(what, options, segments);
+    const responseModel =
+      options.responseModel === undefined ? undefined : compileResponseModel(what, options.responseModel, status);
+    for (const schema of [inputs.body?.[1].schema, responseModel?.schema]) {
+      if (schema !== undefined) mergeDefs(this.#models, namedModels(schema), what);
+    }
     this.#operations.set(id, {
-      ...compileInputs(what, options, segments),
+      ...inputs,
       id,
       method,
       path,
@@ -104,6 +127,8 @@ export class FastWasm {
       description: options.description,
       tags,
       status,
+      responseModel,
+      openapi: openapiFragment(what, options),
       call: handler,
     });
     return this;
@@ -123,9 +148,9 @@ export class FastWasm {
         params: op.params.map(([name, param]) => param.declare(name)),
         body: op.body?.[1].declare(),
         statusCode: op.status,
-        responseSchema: undefined,
+        responseSchema: op.responseModel && JSON.stringify(op.responseModel.schema),
         dependencies: declareDependencies(op.dependencies),
-        openapi: undefined,
+        openapi: op.openapi,
       })),
       providers: [...this.#providers.values()].map((provider) => ({
         name: provider.name,
@@ -143,7 +168,8 @@ export class FastWasm {
   handle(id, record, deps) {
     const op = this.#operations.get(id);
     if (!op) throw new Error(`no operation \`${id}\` is registered`);
-    return toResponse(invoke(op, record, deps), op.status);
+    const result = invoke(op, record, deps);
+    return toResponse(op.responseModel ? shapeResult(op.responseModel, result) : result, op.status);
   }
 
   /** The value provider `name` computes (or throws) for `record`. */
@@ -189,6 +215,105 @@ function invoke(target, record, deps) {
     throw new TypeError('it returned a Promise, but JavaScript components serve sync operations only');
   }
   return result;
+}
+
+/**
+ * `result` as the response model shapes it, as FastAPI passes a return value through its
+ * `response_model`: unknown keys dropped, absent optional fields filled in. A `Response`, text
+ * and bytes are sent as they are. A value that does not fit is a bug of the app, so an error
+ * (a 500 with the mismatches in the log), not a response that breaks the declared schema.
+ */
+function shapeResult(model, result) {
+  if (result instanceof Response || typeof result === 'string') return result;
+  if (result instanceof Uint8Array || result instanceof ArrayBuffer) return result;
+  const errors = [];
+  // `undefined` is answered as `null`.
+  const value = model.validate(result ?? null, ['response'], errors);
+  if (errors.length > 0) {
+    throw new Error(`the return value does not match the responseModel: ${JSON.stringify(errors)}`);
+  }
+  return value;
+}
+
+/**
+ * `{ schema, validate }` of a `responseModel`: a `body.model()` (the same model a body may
+ * use) or any field, e.g. `field.list(field.model({ ... }, { title: 'Item' }))` for a list.
+ */
+function compileResponseModel(what, model, status) {
+  if (BODILESS.has(status)) {
+    throw new TypeError(`${what}: status ${status} answers without a body, so it cannot have a \`responseModel\``);
+  }
+  if (model instanceof Body) return { schema: model.schema, validate: model.validate };
+  if (model instanceof Field) {
+    return { schema: model.standalone(), validate: (input, loc, errors) => model.validate(input, loc, errors) };
+  }
+  throw new TypeError(
+    `${what}: \`responseModel\` must be a body.model() or a field.*(), e.g. field.list(field.str())`,
+  );
+}
+
+/** The named models of a standalone `schema`, title → schema: itself if titled, and its `$defs`. */
+function namedModels(schema) {
+  const { $defs = {}, ...model } = schema;
+  const models = new Map(Object.entries($defs));
+  if (model.title !== undefined) models.set(model.title, model);
+  return models;
+}
+
+/**
+ * What the OpenAPI document should say of an operation beyond what the host derives, as the JSON
+ * text of an Operation object the host merges over its own (FastAPI's `operation_id`,
+ * `responses`, `deprecated`, `include_in_schema`); `undefined` when there is nothing to add.
+ */
+function openapiFragment(what, { operationId, responses, deprecated, includeInSchema }) {
+  for (const [name, value] of Object.entries({ deprecated, includeInSchema })) {
+    if (value !== undefined && typeof value !== 'boolean') {
+      throw new TypeError(`${what}: \`${name}\` must be true or false, got ${JSON.stringify(value)}`);
+    }
+  }
+  const fragment = {};
+  if (operationId !== undefined) fragment.operationId = operationId;
+  if (responses !== undefined) fragment.responses = declareResponses(what, responses);
+  if (deprecated) fragment.deprecated = true;
+  // The host leaves the operation out of the document; it is served all the same.
+  if (includeInSchema === false) fragment['x-fastwasm-hidden'] = true;
+  return Object.keys(fragment).length === 0 ? undefined : JSON.stringify(fragment);
+}
+
+// FastAPI's descriptions of the responses declared for a range of statuses or as `default`.
+const RANGE_DESCRIPTIONS = {
+  '1XX': 'Information',
+  '2XX': 'Success',
+  '3XX': 'Redirection',
+  '4XX': 'Client Error',
+  '5XX': 'Server Error',
+  default: 'Default Response',
+};
+
+/**
+ * `responses` (`{ 404: { description: 'Item not found' } }`) as OpenAPI Response objects, keyed
+ * by a status, a range (`4XX`) or `default`. OpenAPI requires a description: one left out is the
+ * status's reason phrase, as in FastAPI.
+ */
+function declareResponses(what, responses) {
+  const expected = "an object keyed by status, e.g. { 404: { description: 'Item not found' } }";
+  if (responses === null || typeof responses !== 'object' || Array.isArray(responses)) {
+    throw new TypeError(`${what}: \`responses\` must be ${expected}, got ${JSON.stringify(responses)}`);
+  }
+  const declared = {};
+  for (const [key, response] of Object.entries(responses)) {
+    const description = /^[1-5]\d\d$/.test(key) ? reasonPhrase(Number(key)) : RANGE_DESCRIPTIONS[key];
+    if (description === undefined) {
+      throw new TypeError(
+        `${what}: \`responses\` key \`${key}\` is not a status from 100 to 599, a range such as 4XX, or default`,
+      );
+    }
+    if (response === null || typeof response !== 'object' || Array.isArray(response)) {
+      throw new TypeError(`${what}: \`responses\` must be ${expected}; for ${key}, got ${JSON.stringify(response)}`);
+    }
+    declared[key] = { description, ...response };
+  }
+  return declared;
 }
 
 /**

@@ -5,11 +5,12 @@
 
 import { HTTPException } from './responses.js';
 import { checkOptions } from './schema.js';
-import { objectShape } from './fields.js';
+import { objectShape, withDefs } from './fields.js';
 
 /** A declared JSON body. Built by `body.json()` and `body.model()`. */
 export class Body {
   constructor({ schema, required, description, validate }) {
+    /** JSON Schema of the body, with the named models it refers to under `$defs`. */
     this.schema = schema;
     this.required = required;
     this.description = description;
@@ -95,12 +96,19 @@ function json(options = {}) {
 
 /**
  * A JSON object with declared fields, like a pydantic model:
- * `body.model({ name: field.str(), price: field.number({ gt: 0 }) })`.
+ * `body.model({ name: field.str(), price: field.number({ gt: 0 }) }, { title: 'Item' })`.
+ * A `title` names it, as a pydantic class is named: the OpenAPI document declares it once
+ * under that name and refers to it.
  */
 function model(fields, options = {}) {
-  checkOptions(options, ['optional', 'description'], 'body.model()');
-  const { schema, validate } = objectShape(fields, 'body.model()');
-  return new Body({ schema, required: options.optional !== true, description: options.description, validate });
+  checkOptions(options, ['optional', 'description', 'title'], 'body.model()');
+  const { schema, validate, defs } = objectShape(fields, 'body.model()', options.title);
+  return new Body({
+    schema: withDefs(schema, defs),
+    required: options.optional !== true,
+    description: options.description,
+    validate,
+  });
 }
 
 /** Builders of the request body. */

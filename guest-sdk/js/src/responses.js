@@ -91,7 +91,7 @@ function defaultMediaType(content) {
 }
 
 // Statuses whose responses carry no body (RFC 9110).
-const BODILESS = new Set([204, 205, 304]);
+export const BODILESS = new Set([204, 205, 304]);
 
 /**
  * The `Response` a handler's return value stands for, with `status` when the handler did not

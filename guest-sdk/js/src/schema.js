@@ -14,14 +14,15 @@ export const SCALAR_TYPES = {
   bool: () => ({ type: 'boolean' }),
 };
 
-// Option name → JSON Schema keyword, with the value types each applies to.
+// Option name → JSON Schema keyword, with the value types each applies to. On a list, the
+// length is a count of items: pydantic's `min_length` there is JSON Schema's `minItems`.
 const CONSTRAINTS = {
   gt: { keyword: 'exclusiveMinimum', types: ['integer', 'number'] },
   ge: { keyword: 'minimum', types: ['integer', 'number'] },
   lt: { keyword: 'exclusiveMaximum', types: ['integer', 'number'] },
   le: { keyword: 'maximum', types: ['integer', 'number'] },
-  minLength: { keyword: 'minLength', types: ['string', 'array'] },
-  maxLength: { keyword: 'maxLength', types: ['string', 'array'] },
+  minLength: { keyword: 'minLength', types: ['string', 'array'], arrayKeyword: 'minItems' },
+  maxLength: { keyword: 'maxLength', types: ['string', 'array'], arrayKeyword: 'maxItems' },
   pattern: { keyword: 'pattern', types: ['string'] },
   enum: { keyword: 'enum', types: ['integer', 'number', 'string'] },
 };
@@ -36,14 +37,15 @@ export const CONSTRAINT_OPTIONS = Object.keys(CONSTRAINTS);
  */
 export function constrain(schema, options, what) {
   const constrained = { ...schema };
-  for (const [option, { keyword, types }] of Object.entries(CONSTRAINTS)) {
+  for (const [option, { keyword, types, arrayKeyword }] of Object.entries(CONSTRAINTS)) {
     const value = options[option];
     if (value === undefined) continue;
     if (!types.includes(schema.type)) {
       throw new TypeError(`${what}: \`${option}\` does not apply to ${schema.type} values`);
     }
     checkConstraint(option, value, what);
-    constrained[keyword] = option === 'pattern' ? patternSource(value, what) : value;
+    const name = schema.type === 'array' ? arrayKeyword : keyword;
+    constrained[name] = option === 'pattern' ? patternSource(value, what) : value;
   }
   return constrained;
 }

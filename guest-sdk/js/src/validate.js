@@ -135,16 +135,16 @@ function checkString(schema, value) {
 
 function checkList(schema, value) {
   const actual = value.length;
-  if (schema.minLength !== undefined && actual < schema.minLength) {
-    const min = schema.minLength;
+  if (schema.minItems !== undefined && actual < schema.minItems) {
+    const min = schema.minItems;
     return {
       type: 'too_short',
       msg: `List should have at least ${min} item${plural(min)} after validation, not ${actual}`,
       ctx: { field_type: 'List', min_length: min, actual_length: actual },
     };
   }
-  if (schema.maxLength !== undefined && actual > schema.maxLength) {
-    const max = schema.maxLength;
+  if (schema.maxItems !== undefined && actual > schema.maxItems) {
+    const max = schema.maxItems;
     return {
       type: 'too_long',
       msg: `List should have at most ${max} item${plural(max)} after validation, not ${actual}`,
