@@ -1,4 +1,5 @@
-//! The `fastwasm` command line: `serve`, `dev`, `build`, `routes`, `check`, `settings`.
+//! The `fastwasm` command line: `serve`, `dev`, `build`, `routes`, `openapi`, `check`,
+//! `settings`.
 
 use crate::app::{App, Protocol};
 use crate::build;
@@ -52,6 +53,16 @@ enum Command {
     /// Print the route table: method, path, operation, kind, component.
     Routes {
         app: PathBuf,
+        #[command(flatten)]
+        options: Options,
+    },
+    /// Print the app's OpenAPI document, as `/openapi.json` serves it, without serving: for CI
+    /// and client generators.
+    Openapi {
+        app: PathBuf,
+        /// YAML instead of JSON.
+        #[arg(long)]
+        yaml: bool,
         #[command(flatten)]
         options: Options,
     },
@@ -183,6 +194,17 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", route_table(&load(&manifest).await?));
                 Ok(())
             }
+            Verb::OpenApi { yaml } => {
+                let document = load(&manifest).await?.openapi;
+                let text = if yaml {
+                    serde_yaml_ng::to_string(&document)
+                        .context("cannot write the document as YAML")?
+                } else {
+                    serde_json::to_string_pretty(&document)? + "\n"
+                };
+                print!("{text}");
+                Ok(())
+            }
             Verb::Check => {
                 let app = load(&manifest).await?;
                 println!(
@@ -201,6 +223,7 @@ enum Verb {
     Serve { build: bool, watch: Option<Mode> },
     Build,
     Routes,
+    OpenApi { yaml: bool },
     Check,
 }
 
@@ -230,6 +253,7 @@ fn split(command: Command) -> Option<(Verb, PathBuf, Options)> {
         ),
         Command::Build { app, options } => (Verb::Build, app, options),
         Command::Routes { app, options } => (Verb::Routes, app, options),
+        Command::Openapi { app, yaml, options } => (Verb::OpenApi { yaml }, app, options),
         Command::Check { app, options } => (Verb::Check, app, options),
         Command::Settings | Command::CompileComponent { .. } => return None,
     })

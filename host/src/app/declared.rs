@@ -8,12 +8,10 @@ use super::router::Template;
 use crate::guest::{Component, Kind, Role, types};
 use anyhow::{Result, anyhow, bail};
 use hyper::Method;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// A declared request body.
 #[derive(Debug, Clone)]
-// Kept whole from the declaration: the OpenAPI document reads what requests do not.
-#[allow(dead_code)]
 pub struct BodyRule {
     /// The declared media type, e.g. `application/json`.
     pub media_type: String,
@@ -36,8 +34,6 @@ pub enum Protocol {
 
 /// One path operation, checked.
 #[derive(Debug, Clone)]
-// Kept whole from the declaration: the OpenAPI document reads what requests do not.
-#[allow(dead_code)]
 pub struct Operation {
     /// Unique within the app.
     pub id: String,
@@ -55,6 +51,10 @@ pub struct Operation {
     pub body: Option<BodyRule>,
     /// Status of a successful response.
     pub status_code: u16,
+    /// JSON Schema of a successful response body, when the component knows it.
+    pub response_schema: Option<Value>,
+    /// OpenAPI Operation fields the component set beyond what the host derives.
+    pub openapi: Option<Map<String, Value>>,
     /// One-line summary (from the doc comment or the name).
     pub summary: Option<String>,
     /// Longer description.
@@ -159,6 +159,15 @@ impl Operation {
             params,
             body,
             status_code: decl.status_code,
+            response_schema: decl
+                .response_schema
+                .as_deref()
+                .map(|text| {
+                    serde_json::from_str(text)
+                        .map_err(|err| anyhow!("response schema is not JSON: {err}"))
+                })
+                .transpose()?,
+            openapi: openapi_fragment(decl.openapi.as_deref())?,
             summary: decl.summary.clone(),
             description: decl.description.clone(),
             tags: decl.tags.clone(),
@@ -199,7 +208,32 @@ pub fn check_provider(
         params,
         dependencies: decl.dependencies.iter().map(dependency_use).collect(),
         has_teardown: decl.has_teardown,
+        openapi: provider_fragment(decl.openapi.as_deref())?,
     })
+}
+
+/// A declared `openapi` fragment: a JSON object, or nothing.
+fn openapi_fragment(text: Option<&str>) -> Result<Option<Map<String, Value>>> {
+    let Some(text) = text else { return Ok(None) };
+    match serde_json::from_str(text) {
+        Ok(Value::Object(fields)) => Ok(Some(fields)),
+        Ok(_) => bail!("the `openapi` fragment is not a JSON object"),
+        Err(err) => bail!("the `openapi` fragment is not JSON: {err}"),
+    }
+}
+
+/// A provider's `openapi` fragment: it speaks for the operations that use it, so it may only
+/// add security to them.
+fn provider_fragment(text: Option<&str>) -> Result<Option<Map<String, Value>>> {
+    let fragment = openapi_fragment(text)?;
+    if let Some(key) = fragment
+        .iter()
+        .flat_map(|fields| fields.keys())
+        .find(|key| !matches!(key.as_str(), "security" | "securitySchemes"))
+    {
+        bail!("the `openapi` fragment may hold `security` and `securitySchemes` only, not `{key}`");
+    }
+    Ok(fragment)
 }
 
 /// The kind a declaration states, checked against the export that would serve it.

@@ -47,6 +47,8 @@ pub struct Provider {
     pub dependencies: Vec<DependencyUse>,
     /// Whether it has a teardown to run after the response.
     pub has_teardown: bool,
+    /// The `security` and `securitySchemes` it adds to the OpenAPI operations using it.
+    pub openapi: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
 /// One provider call of a plan.
@@ -305,6 +307,7 @@ mod tests {
             params: Vec::new(),
             dependencies: deps.iter().map(|d| DependencyUse::cached(d)).collect(),
             has_teardown: false,
+            openapi: None,
         }
     }
 

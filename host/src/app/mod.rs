@@ -5,6 +5,7 @@
 mod body;
 mod declared;
 mod deps;
+mod openapi;
 mod params;
 mod router;
 
@@ -14,16 +15,35 @@ pub use deps::{Graph, Plan, Step};
 pub use params::{MAX_ERRORS, ParamRule, RequestParts, detail, validate};
 pub use router::{RouteMatch, Router};
 
-use crate::config::Manifest;
+use crate::config::{Manifest, Settings};
 use crate::guest::{Component, Runtime};
 use anyhow::{Result, anyhow, bail};
 use declared::{check_provider, merge_params};
 use deps::DependencyUse;
+use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 /// The path prefix the host keeps for its own endpoints (health); no app route may use it.
 pub const RESERVED_PREFIX: &str = "/_fastwasm";
+
+/// The paths the host serves the API's documentation at, with the setting each comes from.
+pub fn docs_paths(settings: &Settings) -> Vec<(&'static str, String)> {
+    let mut paths = Vec::new();
+    // As in FastAPI, the pages need the document: without it there are none.
+    let Some(openapi) = &settings.openapi_url else {
+        return paths;
+    };
+    paths.push(("openapi_url", openapi.clone()));
+    if let Some(docs) = &settings.docs_url {
+        paths.push(("docs_url", docs.clone()));
+        paths.push(("docs_url", format!("{docs}/oauth2-redirect")));
+    }
+    if let Some(redoc) = &settings.redoc_url {
+        paths.push(("redoc_url", redoc.clone()));
+    }
+    paths
+}
 
 /// A loaded, checked, routable app.
 pub struct App {
@@ -37,6 +57,8 @@ pub struct App {
     pub router: Router<usize>,
     /// Every dependency provider, checked.
     pub graph: Graph,
+    /// The OpenAPI document of exactly these operations.
+    pub openapi: Value,
 }
 
 impl App {
@@ -88,6 +110,16 @@ impl App {
                          keeps for its health endpoints"
                     );
                 }
+                if let Some((setting, _)) = docs_paths(&manifest.settings)
+                    .into_iter()
+                    .find(|(_, path)| path == raw)
+                {
+                    bail!(
+                        "{owner}: the route `{raw}` is where the host serves the API's docs \
+                         (`{setting}`): move the route, or set `{setting}` in `[server]` to \
+                         another path or to \"\" to turn that page off"
+                    );
+                }
                 // A route conflict says more than a duplicate id: check it first.
                 router.insert(
                     op.method.clone(),
@@ -106,13 +138,16 @@ impl App {
                 operations.push(op);
             }
         }
-        Ok(Self {
+        let mut app = Self {
             name: manifest.name.clone(),
             components,
             operations,
             router,
             graph,
-        })
+            openapi: Value::Null,
+        };
+        app.openapi = openapi::document(&app, &manifest.info);
+        Ok(app)
     }
 
     /// Loads every component of `manifest` and builds the app. `previous` maps component names

@@ -163,7 +163,8 @@ impl ValueSchema {
     /// pydantic's do. Any other union, and constraints beside `anyOf`, which X would not
     /// enforce, are load errors.
     fn from_nullable(object: &Map<String, Value>, members: &Value) -> Result<Self, String> {
-        let unsupported = || format!("`anyOf` must be `[<schema>, {{\"type\": \"null\"}}]`, got {members}");
+        let unsupported =
+            || format!("`anyOf` must be `[<schema>, {{\"type\": \"null\"}}]`, got {members}");
         let members = members.as_array().ok_or_else(unsupported)?;
         let is_null = |member: &&Value| member.get("type").is_some_and(|t| t == "null");
         let (nulls, values): (Vec<&Value>, Vec<&Value>) = members.iter().partition(is_null);
@@ -789,7 +790,10 @@ mod tests {
                    "default": 5, "title": "N"}),
         );
         let rules = std::slice::from_ref(&n);
-        assert_eq!(run(rules, &[], "n=3").unwrap(), vec![("n".into(), "3".into())]);
+        assert_eq!(
+            run(rules, &[], "n=3").unwrap(),
+            vec![("n".into(), "3".into())]
+        );
         assert_eq!(run(rules, &[], "").unwrap(), vec![("n".into(), "5".into())]);
         assert_eq!(
             run(rules, &[], "n=0").unwrap_err(),

@@ -20,6 +20,8 @@ pub struct Manifest {
     pub root: PathBuf,
     /// The app's name (the folder name unless `name` is set).
     pub name: String,
+    /// What the OpenAPI document says of the app.
+    pub info: ApiInfo,
     /// Host settings: the defaults with the `[server]` table applied. Not yet checked: the
     /// command line's flags go over them first.
     pub settings: Settings,
@@ -31,6 +33,18 @@ pub struct Manifest {
     pub components: Vec<ComponentSpec>,
     /// The key-value stores, by name (`default` among them).
     pub stores: Stores,
+}
+
+/// The OpenAPI `info` of the app: `title`, `version` and `description` at the top of the
+/// manifest, as FastAPI takes them in its constructor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiInfo {
+    /// The app's name unless `title` is set.
+    pub title: String,
+    /// `0.1.0` unless `version` is set, as in FastAPI.
+    pub version: String,
+    /// Markdown shown at the top of the docs.
+    pub description: Option<String>,
 }
 
 /// One `[[component]]` entry.
@@ -145,6 +159,9 @@ const UNMOUNTABLE: [&str; 3] = ["/proc", "/sys", "/dev"];
 #[serde(deny_unknown_fields)]
 struct RawManifest {
     name: Option<String>,
+    title: Option<String>,
+    version: Option<String>,
+    description: Option<String>,
     #[serde(default)]
     server: toml::Table,
     #[serde(default)]
@@ -266,9 +283,15 @@ impl Manifest {
         }
         let settings = server_settings(root, &raw.server)?;
         let stores = stores::parse(root, raw.stores)?;
+        let info = ApiInfo {
+            title: raw.title.unwrap_or_else(|| name.clone()),
+            version: raw.version.unwrap_or_else(|| "0.1.0".to_owned()),
+            description: raw.description,
+        };
         Ok(Self {
             root: root.to_path_buf(),
             name,
+            info,
             settings,
             dependencies: raw.dependencies,
             overrides: raw.overrides,

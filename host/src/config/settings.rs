@@ -69,6 +69,17 @@ impl SettingValue for Option<PathBuf> {
     }
 }
 
+/// A path on this server, such as `/docs`; empty for none.
+impl SettingValue for Option<String> {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok((!text.is_empty()).then(|| text.to_owned()))
+    }
+
+    fn to_text(&self) -> String {
+        self.clone().unwrap_or_default()
+    }
+}
+
 /// How instances get their memory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allocator {
@@ -104,6 +115,22 @@ fn at_least_one<T: PartialOrd + From<u8>>(value: &T) -> Result<(), String> {
         return Err("must be at least 1".into());
     }
     Ok(())
+}
+
+fn url_path(value: &Option<String>) -> Result<(), String> {
+    match value {
+        Some(path)
+            if !path.starts_with('/')
+                || path.len() < 2
+                || path.ends_with('/')
+                || path.contains(['?', '#', '{', '}', ' ']) =>
+        {
+            Err(format!(
+                "must be a path such as `/docs` (or empty to turn it off), not `{path}`"
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn longer_than_zero(value: &Duration) -> Result<(), String> {
@@ -307,6 +334,12 @@ settings! {
     /// Time one key-value call may take; past it the guest's call fails with a timeout
     /// (the request's own deadline bounds it too).
     store_timeout: Duration = "5s", longer_than_zero;
+    /// Where the app's OpenAPI document is served; empty turns it off, and the docs with it.
+    openapi_url: Option<String> = "/openapi.json", url_path;
+    /// Where Swagger UI is served (with `<docs_url>/oauth2-redirect`); empty turns it off.
+    docs_url: Option<String> = "/docs", url_path;
+    /// Where ReDoc is served; empty turns it off.
+    redoc_url: Option<String> = "/redoc", url_path;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;

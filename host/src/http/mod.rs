@@ -5,6 +5,7 @@
 
 mod body;
 mod connection;
+mod docs;
 mod health;
 mod pipeline;
 mod request_id;

@@ -32,7 +32,8 @@ impl std::fmt::Debug for ResponseBody {
 }
 
 impl ResponseBody {
-    fn whole(bytes: impl Into<Bytes>) -> Self {
+    /// These bytes, at once.
+    pub fn whole(bytes: impl Into<Bytes>) -> Self {
         ResponseBody::Whole(Full::new(bytes.into()))
     }
 

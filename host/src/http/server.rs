@@ -3,6 +3,7 @@
 //! that drains in-flight requests.
 
 use super::connection::{self, ShedLog};
+use super::docs::Docs;
 use super::health;
 use super::pipeline::{self, Served};
 use super::request_id;
@@ -44,6 +45,7 @@ pub struct Server {
     in_flight: Arc<Semaphore>,
     /// Set once the server drains: readiness fails while requests are still served.
     draining: AtomicBool,
+    docs: Docs,
 }
 
 impl Server {
@@ -55,6 +57,7 @@ impl Server {
             runtime,
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
             draining: AtomicBool::new(false),
+            docs: Docs::new(&settings),
             settings,
         })
     }
@@ -170,7 +173,13 @@ impl Server {
         let mut served = Served::default();
         let mut response = match self.in_flight.try_acquire() {
             // The request keeps this snapshot to the end, whatever is swapped in meanwhile.
-            Ok(_in_flight) => pipeline::respond(self.app(), &self.runtime, req, &mut served).await,
+            Ok(_in_flight) => {
+                let app = self.app();
+                match self.docs.answer(&method, &path, &app).await {
+                    Some(page) => page,
+                    None => pipeline::respond(app, &self.runtime, req, &mut served).await,
+                }
+            }
             Err(_) => respond::status(StatusCode::SERVICE_UNAVAILABLE),
         };
         tracing::info!(
