@@ -13,7 +13,9 @@ use serde_json::{Value, json};
 use std::time::Duration;
 
 /// An item, as FastAPI's tutorial models it.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+// `JsonSchema` gives `/openapi.json` the schema of the operations that take or answer
+// `Json<Item>`; the doc comments become its descriptions.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 pub struct Item {
     name: String,
     price: f64,
@@ -21,6 +23,16 @@ pub struct Item {
     description: Option<String>,
     #[serde(default)]
     tags: Vec<String>,
+    /// A picture of the item: a nested model, with a schema of its own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    image: Option<Image>,
+}
+
+/// A picture of an item.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+pub struct Image {
+    url: String,
+    name: String,
 }
 
 #[fastwasm_guest::app]

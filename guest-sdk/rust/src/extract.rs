@@ -8,7 +8,8 @@ use crate::__bindings::fastwasm::app::types::{self as wit, ParamLocation};
 use crate::__bindings::fastwasm::app::websocket::Connection;
 use crate::error::HttpError;
 use crate::param::ParamType;
-use crate::spec::{Arg, OperationSpec};
+use crate::spec::{Arg, OperationSpec, json_schema};
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 use std::cell::RefCell;
@@ -214,12 +215,16 @@ impl<T> std::ops::Deref for Dep<T> {
 }
 
 /// A JSON body deserialized with serde, or a JSON response serialized with serde.
+///
+/// `T` also implements [`JsonSchema`](crate::JsonSchema): its schema is what the operation
+/// declares for the body or the response, and what the host publishes in `/openapi.json`.
+/// Derive it beside serde's traits: `#[derive(Deserialize, JsonSchema)]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Json<T>(pub T);
 
-impl<T: DeserializeOwned> FromRequest for Json<T> {
+impl<T: DeserializeOwned + JsonSchema> FromRequest for Json<T> {
     fn declare(_arg: &Arg, op: &mut OperationSpec) {
-        op.body("application/json", true, json!({}));
+        op.body("application/json", true, json_schema::<T>());
     }
 
     fn from_request(ctx: &RequestContext, _arg: &Arg) -> Result<Self, HttpError> {

@@ -8,6 +8,14 @@
 //!
 //! ```ignore
 //! use fastwasm_guest::prelude::*;
+//! use serde::{Deserialize, Serialize};
+//!
+//! /// An item, as the body of a request and of a response.
+//! #[derive(Deserialize, Serialize, JsonSchema)]
+//! pub struct Item {
+//!     name: String,
+//!     price: f64,
+//! }
 //!
 //! #[fastwasm_guest::app]
 //! mod api {
@@ -20,14 +28,27 @@
 //!     }
 //!
 //!     #[post("/items", status_code = 201)]
-//!     fn create_item(Json(item): Json<serde_json::Value>) -> Result<Json<serde_json::Value>, HttpError> {
-//!         if item.get("name").is_none() {
+//!     fn create_item(Json(item): Json<Item>) -> Result<Json<Item>, HttpError> {
+//!         if item.name.is_empty() {
 //!             return Err(HttpError::new(StatusCode::BAD_REQUEST, "an item needs a name"));
 //!         }
 //!         Ok(Json(item))
 //!     }
 //! }
 //! ```
+//!
+//! # Schemas
+//!
+//! A [`Json<T>`] body or response declares `T`'s JSON Schema, which the host publishes in
+//! `/openapi.json`: `T` implements [`JsonSchema`], derived with `#[derive(JsonSchema)]` beside
+//! serde's derives. Its `#[serde(...)]` attributes (renames, defaults, skipped fields) shape the
+//! schema as they shape the JSON, and doc comments become descriptions.
+//!
+//! The derive comes from [`schemars`], which the SDK re-exports so that a component needs no
+//! dependency of its own on it. The derived code names the crate `schemars`, which the prelude
+//! brings into scope; in a module without `use fastwasm_guest::prelude::*;`, add
+//! `use fastwasm_guest::schemars;` or point the derive at it with
+//! `#[schemars(crate = "fastwasm_guest::schemars")]`.
 //!
 //! Build it with `cargo build --target wasm32-wasip2 --release` and serve the `.wasm` with
 //! `fastwasm serve`.
@@ -68,6 +89,10 @@ pub use fastwasm_guest_macros::{
 pub use host::{LogLevel, log, sleep};
 pub use param::ParamType;
 pub use response::{Html, IntoProvided, IntoResponse, Response};
+/// The JSON Schema generator that [`JsonSchema`] belongs to, for its attributes and settings.
+pub use schemars;
+/// The trait of the types with a JSON Schema, and its derive.
+pub use schemars::JsonSchema;
 pub use stream::{BodyStream, BodyWriter, Disconnected, Event, EventSender, Sse, Streaming};
 pub use websocket::{Closed, IntoSessionEnd, Message, WebSocket};
 
@@ -75,8 +100,10 @@ pub use websocket::{Closed, IntoSessionEnd, Message, WebSocket};
 pub mod prelude {
     pub use crate::{
         Body, BodyStream, Closed, Cookie, Dep, Event, HeaderMap, Html, HttpError, IntoResponse,
-        Json, Message, Path, Query, Request, Response, Sse, StatusCode, Streaming, WebSocket, app,
-        delete, get, head, options, patch, post, provider, put, websocket,
+        Json, JsonSchema, Message, Path, Query, Request, Response, Sse, StatusCode, Streaming,
+        WebSocket, app, delete, get, head, options, patch, post, provider, put, websocket,
     };
+    // `#[derive(JsonSchema)]` expands to paths that start with `schemars::`.
+    pub use crate::schemars;
     pub use crate::{Header, sleep};
 }

@@ -3,9 +3,12 @@
 use crate::__bindings::fastwasm::app::{bodies, types as wit};
 use crate::error::HttpError;
 use crate::extract::Json;
+use crate::spec::json_schema;
 use crate::stream::{BodyWriter, Producer};
 use http::StatusCode;
+use schemars::JsonSchema;
 use serde::Serialize;
+use serde_json::Value;
 use std::fmt;
 
 /// A response under construction. Its status, when not set, is the operation's declared
@@ -139,6 +142,13 @@ impl Response {
 pub trait IntoResponse {
     /// The response, or the error that ends the request.
     fn into_response(self) -> Result<Response, HttpError>;
+
+    /// The JSON Schema of a successful response's body, when the type knows it: [`Json<T>`]
+    /// answers `T`'s, and wrappers (`Result`, a status or headers beside a body) answer their
+    /// body's. The operation declares it as its response schema.
+    fn response_schema() -> Option<Value> {
+        None
+    }
 }
 
 impl IntoResponse for Response {
@@ -158,9 +168,13 @@ impl<T: IntoResponse, E: Into<HttpError>> IntoResponse for Result<T, E> {
         self.map_err(Into::into)
             .and_then(IntoResponse::into_response)
     }
+
+    fn response_schema() -> Option<Value> {
+        T::response_schema()
+    }
 }
 
-impl<T: Serialize> IntoResponse for Json<T> {
+impl<T: Serialize + JsonSchema> IntoResponse for Json<T> {
     fn into_response(self) -> Result<Response, HttpError> {
         let body = serde_json::to_vec(&self.0).map_err(|err| {
             HttpError::new(
@@ -170,11 +184,19 @@ impl<T: Serialize> IntoResponse for Json<T> {
         })?;
         Ok(Response::new(body).with_content_type("application/json"))
     }
+
+    fn response_schema() -> Option<Value> {
+        Some(json_schema::<T>())
+    }
 }
 
 impl IntoResponse for serde_json::Value {
     fn into_response(self) -> Result<Response, HttpError> {
         Json(self).into_response()
+    }
+
+    fn response_schema() -> Option<Value> {
+        Json::<Self>::response_schema()
     }
 }
 
@@ -220,6 +242,10 @@ impl<T: IntoResponse> IntoResponse for (StatusCode, T) {
             .into_response()
             .map(|response| response.status(self.0))
     }
+
+    fn response_schema() -> Option<Value> {
+        T::response_schema()
+    }
 }
 
 /// Extra headers for this response: `([("x-count", "3")], Json(items))`.
@@ -232,6 +258,10 @@ impl<T: IntoResponse, const N: usize> IntoResponse for ([(&str, &str); N], T) {
             })
         })
     }
+
+    fn response_schema() -> Option<Value> {
+        T::response_schema()
+    }
 }
 
 /// A status and extra headers: `(StatusCode::CREATED, [("location", "/items/1")], Json(item))`.
@@ -241,6 +271,10 @@ impl<T: IntoResponse, const N: usize> IntoResponse for (StatusCode, [(&str, &str
         (headers, inner)
             .into_response()
             .map(|response| response.status(status))
+    }
+
+    fn response_schema() -> Option<Value> {
+        T::response_schema()
     }
 }
 

@@ -3,6 +3,8 @@
 use crate::__bindings::fastwasm::app::types::{
     BodySpec, DependencyUse, Operation, OperationKind, Param, ParamLocation, Provider,
 };
+use schemars::JsonSchema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Value, json};
 
 /// How one handler argument was annotated: its name and the `#[param(...)]` options.
@@ -94,6 +96,31 @@ fn number(value: f64) -> Value {
     }
 }
 
+/// `T`'s JSON Schema as the host reads it: draft 2020-12, the dialect of OpenAPI 3.1, titled
+/// with the type's name, with the types it refers to under `$defs` (the host moves them into
+/// `components/schemas` and rewrites the `#/$defs/...` references), and without `$schema`:
+/// the OpenAPI document states the dialect once for every schema in it.
+pub(crate) fn json_schema<T: JsonSchema>() -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.meta_schema = None;
+    let mut schema = settings
+        .into_generator()
+        .into_root_schema_for::<T>()
+        .to_value();
+    // Each definition is titled too, as at the top: a type is then the same schema whether an
+    // operation names it or another type refers to it, and the host keeps one of it.
+    if let Some(Value::Object(defs)) = schema.get_mut("$defs") {
+        for (name, definition) in defs.iter_mut() {
+            if let Some(definition) = definition.as_object_mut() {
+                definition
+                    .entry("title")
+                    .or_insert_with(|| Value::from(name.as_str()));
+            }
+        }
+    }
+    schema
+}
+
 /// The declaration of one operation, filled in by its extractors.
 #[doc(hidden)]
 #[derive(Debug)]
@@ -174,6 +201,12 @@ impl OperationSpec {
         });
     }
 
+    /// The schema of a successful response's body, from the return type's
+    /// [`IntoResponse::response_schema`](crate::IntoResponse::response_schema).
+    pub fn response_schema(&mut self, schema: Option<Value>) {
+        self.op.response_schema = schema.map(|schema| schema.to_string());
+    }
+
     pub fn finish(self) -> Operation {
         self.op
     }
@@ -198,5 +231,50 @@ impl OperationSpec {
             description: self.op.description,
             openapi: self.op.openapi,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A model with another nested in it, twice; no doc comments, which would be descriptions.
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Order {
+        burger: Burger,
+        #[schemars(default)]
+        side: Option<Burger>,
+    }
+
+    #[derive(JsonSchema)]
+    #[allow(dead_code)]
+    struct Burger {
+        name: String,
+    }
+
+    #[test]
+    fn a_model_is_titled_and_its_nested_types_are_titled_definitions() {
+        let burger = json!({
+            "type": "object",
+            "properties": { "name": { "type": "string" } },
+            "required": ["name"],
+            "title": "Burger",
+        });
+        assert_eq!(
+            json_schema::<Order>(),
+            json!({
+                "type": "object",
+                "properties": {
+                    "burger": { "$ref": "#/$defs/Burger" },
+                    "side": { "anyOf": [{ "$ref": "#/$defs/Burger" }, { "type": "null" }] },
+                },
+                "required": ["burger"],
+                "title": "Order",
+                "$defs": { "Burger": burger },
+            })
+        );
+        // Named by an operation itself, the nested type is the schema it is as a definition.
+        assert_eq!(json_schema::<Burger>(), burger);
     }
 }

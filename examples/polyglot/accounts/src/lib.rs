@@ -21,7 +21,7 @@ pub struct Pricing {
 }
 
 /// A price for one caller.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Quote {
     pub username: String,
     pub list_price: f64,

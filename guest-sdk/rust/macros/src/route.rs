@@ -240,12 +240,20 @@ impl Route {
                     (false, true) => quote!(Async),
                     (false, false) => quote!(Sync),
                 };
+                // A WebSocket session answers no response body.
+                let response_schema = (!websocket).then(|| {
+                    let output = &self.output;
+                    quote_spanned! {output.span()=>
+                        spec.response_schema(<#output as ::fastwasm_guest::IntoResponse>::response_schema());
+                    }
+                });
                 quote! {{
                     let mut spec = ::fastwasm_guest::__private::OperationSpec::new(
                         #id, #method, #path, ::fastwasm_guest::__private::OperationKind::#kind,
                         #status_code, #summary, #description, &[#(#tags),*],
                     );
                     #(#declares)*
+                    #response_schema
                     spec.finish()
                 }}
             }
