@@ -15,7 +15,10 @@ async fn js_hello_document() -> Value {
 
 fn json_schema<'a>(content_holder: &'a Value, what: &str) -> &'a Value {
     let schema = &content_holder["content"]["application/json"]["schema"];
-    assert!(!schema.is_null(), "{what} has no JSON schema: {content_holder}");
+    assert!(
+        !schema.is_null(),
+        "{what} has no JSON schema: {content_holder}"
+    );
     schema
 }
 
@@ -28,9 +31,18 @@ async fn a_named_body_model_is_one_component_that_body_and_response_refer_to() {
     let item_ref = json!({"$ref": "#/components/schemas/Item"});
     assert_eq!(*json_schema(&create["requestBody"], "the body"), item_ref);
     // The response model is the same model, under its declared 201.
-    assert_eq!(*json_schema(&create["responses"]["201"], "the 201"), item_ref);
-    assert_eq!(create["responses"]["201"]["description"], "Successful Response");
-    assert_eq!(create["responses"]["422"]["description"], "Validation Error");
+    assert_eq!(
+        *json_schema(&create["responses"]["201"], "the 201"),
+        item_ref
+    );
+    assert_eq!(
+        create["responses"]["201"]["description"],
+        "Successful Response"
+    );
+    assert_eq!(
+        create["responses"]["422"]["description"],
+        "Validation Error"
+    );
 
     // Field schemas as pydantic writes them: a title per property, constraints, an optional
     // field as the type or null defaulting to null, a default list.
@@ -98,7 +110,10 @@ async fn operation_ids_deprecation_and_hidden_operations() {
     let delete = &paths["/items/{item_id}"]["delete"];
     assert_eq!(delete["operationId"], "remove_item");
     // A 204 has no body to describe.
-    assert_eq!(delete["responses"]["204"], json!({"description": "Successful Response"}));
+    assert_eq!(
+        delete["responses"]["204"],
+        json!({"description": "Successful Response"})
+    );
 
     assert_eq!(paths["/text"]["get"]["deprecated"], true);
     assert!(
