@@ -16,6 +16,7 @@ mod load_errors;
 mod openapi;
 mod openapi_js;
 mod openapi_rust;
+mod openapi_security;
 mod outbound;
 mod polyglot;
 mod python;

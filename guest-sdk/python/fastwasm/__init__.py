@@ -30,7 +30,7 @@ from .exceptions import (
 from .fields import Field
 from .host import log, sleep
 from .models import BaseModel
-from .params import Body, Cookie, Depends, Header, Path, Query
+from .params import Body, Cookie, Depends, Header, Path, Query, Security
 from .requests import Request
 from .responses import (
     HTMLResponse,
@@ -64,6 +64,7 @@ __all__ = [
     "Request",
     "RequestValidationError",
     "Response",
+    "Security",
     "StreamingResponse",
     "ValidationError",
     "WebSocket",

@@ -20,9 +20,19 @@ from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
 from .fields import Constraints, FieldInfo, Undefined
 from .openapi import field_title
-from .params import BodyInfo, DependsInfo, HeaderInfo, ParamInfo, ParamLocation, PathInfo, QueryInfo
+from .params import (
+    BodyInfo,
+    DependsInfo,
+    HeaderInfo,
+    ParamInfo,
+    ParamLocation,
+    PathInfo,
+    QueryInfo,
+    SecurityInfo,
+)
 from .requests import Request
 from .responses import Response
+from .security import SecurityBase, SecurityScopes
 from .websockets import WebSocket
 from .validation import UnsupportedType, Validator, compile_type
 
@@ -124,6 +134,10 @@ class Dependant:
     request_arg: str | None = None
     response_arg: str | None = None
     websocket_arg: str | None = None
+    #: The argument that receives the `SecurityScopes`.
+    security_scopes_arg: str | None = None
+    #: The OAuth2 scopes `Security(...)` requires of this dependant: its parent's, then its own.
+    scopes: list[str] = field(default_factory=list)
 
     def walk(self) -> Iterator[Dependant]:
         """This dependant and every one below it, parents first."""
@@ -140,6 +154,7 @@ def analyse(
     arg: str | None = None,
     use_cache: bool = True,
     chain: tuple[Callable[..., Any], ...] = (),
+    scopes: list[str] = (),  # type: ignore[assignment]
 ) -> Dependant:
     """The dependant of `call`, with `extra_dependencies` (a route's `dependencies=[...]`)
     run before those of its signature, as FastAPI orders them."""
@@ -147,7 +162,9 @@ def analyse(
         cycle = " → ".join(where(link) for link in (*chain, call))
         raise DeclarationError(f"dependency cycle: {cycle}")
     chain = (*chain, call)
-    dependant = Dependant(call=call, kind=call_kind(call), arg=arg, use_cache=use_cache)
+    dependant = Dependant(
+        call=call, kind=call_kind(call), arg=arg, use_cache=use_cache, scopes=list(scopes)
+    )
     for depends in extra_dependencies:
         _add_dependency(dependant, None, depends, Any, path_names, chain)
     try:
@@ -210,6 +227,9 @@ def _add_argument(
     if inspect.isclass(inner) and issubclass(inner, Response):
         dependant.response_arg = name
         return
+    if inspect.isclass(inner) and issubclass(inner, SecurityScopes):
+        dependant.security_scopes_arg = name
+        return
 
     if marker is None:
         value = Undefined if default is inspect.Parameter.empty else default
@@ -260,9 +280,26 @@ def _add_dependency(
         raise DeclarationError(
             f"{where(dependant.call)}: `Depends({target!r})` needs a callable or a name"
         )
+    scopes = list(dependant.scopes)
+    if isinstance(depends, SecurityInfo):
+        _extend_unique(scopes, depends.scopes)
     dependant.dependencies.append(
-        analyse(target, path_names=path_names, arg=arg, use_cache=depends.use_cache, chain=chain)
+        analyse(
+            target,
+            path_names=path_names,
+            arg=arg,
+            use_cache=depends.use_cache,
+            chain=chain,
+            scopes=scopes,
+        )
     )
+
+
+def _extend_unique(scopes: list[str], more: list[str]) -> None:
+    """Appends the scopes of `more` that `scopes` lacks, in order, as FastAPI merges them."""
+    for scope in more:
+        if scope not in scopes:
+            scopes.append(scope)
 
 
 _SCALARS = (str, int, float, bool)
@@ -477,6 +514,23 @@ def _unique(name: str, taken: set[str]) -> str:
         candidate = f"{name}~{count}"
     taken.add(candidate)
     return candidate
+
+
+def security_requirements(root: Dependant) -> tuple[dict[str, dict[str, Any]], list[dict[str, list[str]]]]:
+    """The security schemes the tree uses, by name, and the operation's requirements, as
+    FastAPI's document states them: every dependency below the operation that is a
+    `SecurityBase`, in the order it is met (parents first), one requirement per scheme name
+    with the scopes of the `Security(...)` uses above each use of it."""
+    schemes: dict[str, dict[str, Any]] = {}
+    requirements: dict[str, list[str]] = {}
+    for dependant in root.walk():
+        if dependant is root or not isinstance(dependant.call, SecurityBase):
+            continue
+        scheme = dependant.call
+        schemes[scheme.scheme_name] = jsonable_encoder(scheme.openapi_scheme())
+        scopes = requirements.setdefault(scheme.scheme_name, [])
+        _extend_unique(scopes, dependant.scopes)
+    return schemes, [{name: scopes} for name, scopes in requirements.items()]
 
 
 def host_dependencies(root: Dependant) -> list[HostDependency]:

@@ -20,6 +20,7 @@ from .providers import NamedProvider
 from .requests import BodyReader, Request
 from .responses import Response, StreamingResponse
 from .routing import Route
+from .security import SecurityScopes
 from .validation import validate
 from .exceptions import WebSocketException
 from .websockets import Connection, Messages, WebSocket, WebSocketDisconnect, WebSocketState
@@ -168,6 +169,8 @@ async def _solve(
         arguments[dependant.response_arg] = scope.response()
     if dependant.websocket_arg is not None:
         arguments[dependant.websocket_arg] = scope.websocket
+    if dependant.security_scopes_arg is not None:
+        arguments[dependant.security_scopes_arg] = SecurityScopes(list(dependant.scopes))
     return arguments
 
 

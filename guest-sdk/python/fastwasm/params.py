@@ -255,3 +255,34 @@ def Depends(  # noqa: N802
     - `Depends()`: the parameter's annotated class is the dependency.
     """
     return DependsInfo(dependency, use_cache)
+
+
+class SecurityInfo(DependsInfo):
+    """`Security(callable, scopes=[...])`: `Depends` that also requires OAuth2 `scopes`, for
+    the OpenAPI document and the `SecurityScopes` of the dependencies below it."""
+
+    def __init__(
+        self,
+        dependency: Callable[..., Any] | None,
+        use_cache: bool,
+        scopes: list[str] | tuple[str, ...] | None,
+    ) -> None:
+        super().__init__(dependency, use_cache)
+        self.scopes = list(scopes or [])
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("Depends(", "Security(", 1)[:-1] + (
+            f", scopes={self.scopes!r})" if self.scopes else ")"
+        )
+
+
+def Security(  # noqa: N802
+    dependency: Callable[..., Any] | None = None,
+    *,
+    scopes: list[str] | tuple[str, ...] | None = None,
+    use_cache: bool = True,
+) -> Any:
+    """A dependency that requires OAuth2 `scopes`, as FastAPI's `Security`: `Depends` whose
+    scopes the OpenAPI document lists on the security scheme below it, and that a
+    `SecurityScopes` argument of a dependency below it receives."""
+    return SecurityInfo(dependency, use_cache, scopes)

@@ -25,6 +25,7 @@ from .dependencies import (
     check_awaitable,
     declare,
     host_dependencies,
+    security_requirements,
     where,
 )
 from .encoders import jsonable_encoder
@@ -42,6 +43,7 @@ from .openapi import (
 )
 from .params import DependsInfo, ParamLocation, PathInfo
 from .responses import JSONResponse, Response, StreamingResponse
+from .security import SecurityBase
 from .sse import EventSourceResponse, encode_event
 from .validation import (
     UnsupportedType,
@@ -181,7 +183,10 @@ class Route:
             self.is_async
             and not websocket
             and self.body is None
-            and any(dependant.request_arg for dependant in self.dependant.walk())
+            and any(
+                dependant.request_arg and not isinstance(dependant.call, SecurityBase)
+                for dependant in self.dependant.walk()
+            )
         )
         self.host_dependencies = host_dependencies(self.dependant)
         self.response_validator = self._response_validator()
@@ -282,6 +287,11 @@ class Route:
             del responses[status]
         if responses:
             fragment["responses"] = responses
+        schemes, requirements = security_requirements(self.dependant)
+        if schemes:
+            fragment["securitySchemes"] = schemes
+        if requirements:
+            fragment["security"] = requirements
         if self.options.openapi_extra:
             deep_update(fragment, copy.deepcopy(self.options.openapi_extra))
         return fragment

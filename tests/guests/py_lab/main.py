@@ -31,8 +31,16 @@ from fastwasm import (
     Query,
     Request,
     Response,
+    Security,
     httpx,
     status,
+)
+from fastwasm.security import (
+    APIKeyHeader,
+    HTTPAuthorizationCredentials,
+    HTTPBearer,
+    OAuth2PasswordBearer,
+    SecurityScopes,
 )
 
 app = FastAPI()
@@ -477,6 +485,62 @@ def sync_sleep(ms: int = 100):
 def log_line(message: str = "hello from python"):
     fastwasm.log(message, "warn")
     return {"logged": message}
+
+
+# --- Security: FastAPI's schemes, reading the request in the component. ------------------
+# `security_twin.py` is this section under FastAPI: `tests/all/openapi_security.rs` compares
+# its OpenAPI document and its answers with these.
+
+bearer = HTTPBearer()
+optional_bearer = HTTPBearer(
+    bearerFormat="JWT", scheme_name="OptionalBearer", description="A JWT, if any", auto_error=False
+)
+oauth2_scheme = OAuth2PasswordBearer(
+    tokenUrl="token", scopes={"me": "Read yourself", "items": "Read items"}
+)
+api_key = APIKeyHeader(name="X-API-Key")
+
+
+@app.get("/security/bearer")
+def security_bearer(credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)]):
+    return {"scheme": credentials.scheme, "credentials": credentials.credentials}
+
+
+@app.get("/security/optional")
+async def security_optional(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(optional_bearer)],
+):
+    return {"credentials": credentials.credentials if credentials else None}
+
+
+@app.get("/security/token")
+async def security_token(token: Annotated[str, Depends(oauth2_scheme)]):
+    return {"token": token}
+
+
+def scoped_user(
+    security_scopes: SecurityScopes, token: Annotated[str, Security(oauth2_scheme, scopes=["me"])]
+):
+    return {"token": token, "scopes": security_scopes.scopes}
+
+
+@app.get("/security/scopes")
+def security_scopes(user: Annotated[dict, Security(scoped_user, scopes=["items"])]):
+    return user
+
+
+@app.get("/security/key", dependencies=[Depends(api_key)])
+def security_key():
+    return {"ok": True}
+
+
+@app.get("/security/both")
+async def security_both(
+    key: Annotated[str, Depends(api_key)],
+    credentials: Annotated[HTTPAuthorizationCredentials, Depends(bearer)],
+    q: int = 0,
+):
+    return {"key": key, "credentials": credentials.credentials, "q": q}
 
 
 # --- Providers exported to the host, used by name with `Depends("...")`. ------------------
