@@ -54,7 +54,10 @@ async fn security_schemes_are_documented_as_fastapi_documents_them() {
         let theirs = &item["get"];
         assert_eq!(ours["security"], theirs["security"], "{path}: security");
         // No `Authorization` or `X-API-Key` parameter: the schemes read the request.
-        assert_eq!(ours["parameters"], theirs["parameters"], "{path}: parameters");
+        assert_eq!(
+            ours["parameters"], theirs["parameters"],
+            "{path}: parameters"
+        );
         // And the rest of the operation too.
         assert_eq!(ours, theirs, "{path}");
     }
