@@ -3,34 +3,22 @@
 //! Swagger UI and ReDoc pages served offline, and `fastwasm openapi`.
 
 use crate::support::{
-    Server, app, built, client, fastapi_venv, get, get_json, pinned_venv, run, shared_cache,
+    Server, app, built, client, fastapi_json, get, get_json, pinned_venv, run, shared_cache,
 };
 use fastwasm_test_artifacts::HELLO;
 use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
-
 /// The document FastAPI itself makes for `examples/py-items/fastapi_twin.py`.
 fn fastapi_document() -> Value {
-    let python = fastapi_venv().join("bin/python");
-    let output = Command::new(python)
-        .current_dir(Path::new(REPO).join("examples/py-items"))
-        .args([
-            "-c",
-            "import json, fastapi_twin; print(json.dumps(fastapi_twin.app.openapi()))",
-        ])
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    fastapi_json(
+        "examples/py-items",
+        "import json, fastapi_twin; print(json.dumps(fastapi_twin.app.openapi()))",
+        &[],
+    )
 }
 
 /// Where `ours` and `theirs` differ, one line per JSON path.
@@ -236,13 +224,12 @@ async fn swagger_ui_and_redoc_are_served_from_the_binary() {
     let page = |path: &'static str| {
         let url = server.url(path);
         async move {
-            let response = client().get(url).send().await.unwrap();
-            let status = response.status().as_u16();
-            let content_type = response.headers()["content-type"]
-                .to_str()
-                .unwrap()
-                .to_owned();
-            (status, content_type, response.text().await.unwrap())
+            let (status, headers, body) = get(url).await;
+            (
+                status,
+                headers["content-type"].to_str().unwrap().to_owned(),
+                body,
+            )
         }
     };
     let (status, content_type, docs) = page("/docs").await;

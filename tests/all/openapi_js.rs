@@ -2,24 +2,12 @@
 //! SDK declares (named body and response models, nested models, extra responses, operation
 //! ids, deprecation, hidden operations) as a user reads it in `/openapi.json`.
 
-use crate::support::{Server, built, get_json, shared_cache};
+use crate::support::{built, json_schema, openapi_document};
 use serde_json::{Value, json};
 
 /// The document a fresh server serves for `examples/js-hello` (built once per test process).
 async fn js_hello_document() -> Value {
-    let server = Server::start_at(&built("examples/js-hello"), &[], &shared_cache());
-    let (status, document) = get_json(server.url("/openapi.json")).await;
-    assert_eq!(status, 200, "{document}");
-    document
-}
-
-fn json_schema<'a>(content_holder: &'a Value, what: &str) -> &'a Value {
-    let schema = &content_holder["content"]["application/json"]["schema"];
-    assert!(
-        !schema.is_null(),
-        "{what} has no JSON schema: {content_holder}"
-    );
-    schema
+    openapi_document(&built("examples/js-hello")).await
 }
 
 #[tokio::test]

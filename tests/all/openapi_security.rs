@@ -4,12 +4,8 @@
 //! request inside the component. The document and the answers are compared with FastAPI's
 //! own for `tests/guests/py_lab/security_twin.py`, the same code under FastAPI.
 
-use crate::support::{Server, built, client, fastapi_venv, get_json, send, shared_cache};
+use crate::support::{Server, built, client, fastapi_json, get_json, send, shared_cache};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::Command;
-
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
 fn lab() -> Server {
     Server::start_at(&built("tests/guests/py_lab"), &[], &shared_cache())
@@ -18,20 +14,7 @@ fn lab() -> Server {
 /// Runs `script` with FastAPI's Python beside the twin, `args` as `sys.argv[1:]`: its stdout
 /// as JSON.
 fn fastapi(script: &str, args: &[&str]) -> Value {
-    let python = fastapi_venv().join("bin/python");
-    let output = Command::new(python)
-        .current_dir(Path::new(REPO).join("tests/guests/py_lab"))
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    fastapi_json("tests/guests/py_lab", script, args)
 }
 
 #[tokio::test(flavor = "multi_thread")]

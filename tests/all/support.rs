@@ -334,6 +334,39 @@ pub fn fastapi_venv() -> PathBuf {
     result.clone().unwrap_or_else(|err| panic!("{err}"))
 }
 
+/// Runs the Python `script` with FastAPI installed, in `dir` (relative to the repository) with
+/// `args` as `sys.argv[1:]`: what it prints, as JSON.
+pub fn fastapi_json(dir: &str, script: &str, args: &[&str]) -> serde_json::Value {
+    let output = Command::new(fastapi_venv().join("bin/python"))
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(dir))
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The OpenAPI document a fresh server serves for the app folder `app`.
+pub async fn openapi_document(app: &Path) -> serde_json::Value {
+    let server = Server::start_at(app, &[], &shared_cache());
+    let (status, document) = get_json(server.url("/openapi.json")).await;
+    assert_eq!(status, 200, "{document}");
+    document
+}
+
+/// The `application/json` schema of a request body or a response in an OpenAPI document.
+pub fn json_schema<'a>(holder: &'a serde_json::Value, what: &str) -> &'a serde_json::Value {
+    let schema = &holder["content"]["application/json"]["schema"];
+    assert!(!schema.is_null(), "{what} has no JSON schema: {holder}");
+    schema
+}
+
 /// `target/<name>`, a venv with exactly `requirements` (pip's format) installed; made again only
 /// when they change. Callers keep the result for the run.
 pub fn pinned_venv(name: &str, requirements: &str) -> Result<PathBuf, String> {

@@ -227,17 +227,20 @@ class HTTPDigest(HTTPBase):
 class APIKeyBase(SecurityBase):
     """An API key (`type: apiKey`) in a query parameter, a header or a cookie."""
 
+    #: Where the key is: `query`, `header` or `cookie`.
+    location: str
+
     def __init__(
         self,
-        location: str,
+        *,
         name: str,
-        description: str | None,
-        scheme_name: str | None,
-        auto_error: bool,
+        scheme_name: str | None = None,
+        description: str | None = None,
+        auto_error: bool = True,
     ) -> None:
         self.auto_error = auto_error
         self.model = _scheme_object(type="apiKey", description=description, name=name)
-        self.model["in"] = location
+        self.model["in"] = self.location
         self.scheme_name = scheme_name or self.__class__.__name__
 
     def make_not_authenticated_error(self) -> HTTPException:
@@ -254,15 +257,7 @@ class APIKeyBase(SecurityBase):
 class APIKeyQuery(APIKeyBase):
     """An API key in the query parameter `name`."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("query", name, description, scheme_name, auto_error)
+    location = "query"
 
     def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.query_params.get(self.model["name"]))
@@ -271,15 +266,7 @@ class APIKeyQuery(APIKeyBase):
 class APIKeyHeader(APIKeyBase):
     """An API key in the header `name`."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("header", name, description, scheme_name, auto_error)
+    location = "header"
 
     def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.headers.get(self.model["name"]))
@@ -288,15 +275,7 @@ class APIKeyHeader(APIKeyBase):
 class APIKeyCookie(APIKeyBase):
     """An API key in the cookie `name`."""
 
-    def __init__(
-        self,
-        *,
-        name: str,
-        scheme_name: str | None = None,
-        description: str | None = None,
-        auto_error: bool = True,
-    ) -> None:
-        super().__init__("cookie", name, description, scheme_name, auto_error)
+    location = "cookie"
 
     def __call__(self, request: Request) -> str | None:
         return self.check_api_key(request.cookies.get(self.model["name"]))
