@@ -121,9 +121,18 @@ class HTTPBase(SecurityBase):
         return _not_authenticated(self.make_authenticate_headers())
 
     def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
+        return self.split_authorization(request)
+
+    def split_authorization(
+        self, request: Request, required_scheme: str | None = None
+    ) -> HTTPAuthorizationCredentials | None:
+        """The `Authorization` header as scheme and credentials, of `required_scheme` (any
+        case) when one is given; a 401, or `None` without `auto_error`, when it is not so."""
         authorization = request.headers.get("Authorization")
         scheme, credentials = get_authorization_scheme_param(authorization)
-        if not (authorization and scheme and credentials):
+        if not (authorization and scheme and credentials) or (
+            required_scheme is not None and scheme.lower() != required_scheme
+        ):
             if self.auto_error:
                 raise self.make_not_authenticated_error()
             return None
@@ -187,13 +196,7 @@ class HTTPBearer(HTTPBase):
         self.auto_error = auto_error
 
     def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("Authorization")
-        scheme, credentials = get_authorization_scheme_param(authorization)
-        if not (authorization and scheme and credentials) or scheme.lower() != "bearer":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
+        return self.split_authorization(request, "bearer")
 
 
 class HTTPDigest(HTTPBase):
@@ -207,18 +210,12 @@ class HTTPDigest(HTTPBase):
         description: str | None = None,
         auto_error: bool = True,
     ) -> None:
-        self.model = _scheme_object(type="http", description=description, scheme="digest")
-        self.scheme_name = scheme_name or self.__class__.__name__
-        self.auto_error = auto_error
+        super().__init__(
+            scheme="digest", scheme_name=scheme_name, description=description, auto_error=auto_error
+        )
 
     def __call__(self, request: Request) -> HTTPAuthorizationCredentials | None:
-        authorization = request.headers.get("Authorization")
-        scheme, credentials = get_authorization_scheme_param(authorization)
-        if not (authorization and scheme and credentials) or scheme.lower() != "digest":
-            if self.auto_error:
-                raise self.make_not_authenticated_error()
-            return None
-        return HTTPAuthorizationCredentials(scheme=scheme, credentials=credentials)
+        return self.split_authorization(request, "digest")
 
 
 # --- API keys --------------------------------------------------------------------------------
