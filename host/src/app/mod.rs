@@ -15,7 +15,7 @@ pub use deps::{Graph, Plan, Step};
 pub use params::{MAX_ERRORS, ParamRule, RequestParts, detail, validate};
 pub use router::{RouteMatch, Router};
 
-use crate::config::{Manifest, Settings};
+use crate::config::Manifest;
 use crate::guest::{Component, Runtime};
 use anyhow::{Result, anyhow, bail};
 use declared::{check_provider, merge_params};
@@ -26,24 +26,6 @@ use std::sync::Arc;
 
 /// The path prefix the host keeps for its own endpoints (health); no app route may use it.
 pub const RESERVED_PREFIX: &str = "/_fastwasm";
-
-/// The paths the host serves the API's documentation at, with the setting each comes from.
-pub fn docs_paths(settings: &Settings) -> Vec<(&'static str, String)> {
-    let mut paths = Vec::new();
-    // As in FastAPI, the pages need the document: without it there are none.
-    let Some(openapi) = &settings.openapi_url else {
-        return paths;
-    };
-    paths.push(("openapi_url", openapi.clone()));
-    if let Some(docs) = &settings.docs_url {
-        paths.push(("docs_url", docs.clone()));
-        paths.push(("docs_url", format!("{docs}/oauth2-redirect")));
-    }
-    if let Some(redoc) = &settings.redoc_url {
-        paths.push(("redoc_url", redoc.clone()));
-    }
-    paths
-}
 
 /// A loaded, checked, routable app.
 pub struct App {
@@ -80,6 +62,7 @@ impl App {
         let mut operations = Vec::new();
         let mut router = Router::default();
         let mut ids: HashMap<String, usize> = HashMap::new();
+        let docs_paths = manifest.settings.docs_paths().served();
         for (index, component) in components.iter().enumerate() {
             let name = &component.spec.name;
             for declared in &component.info.operations {
@@ -110,10 +93,7 @@ impl App {
                          keeps for its health endpoints"
                     );
                 }
-                if let Some((setting, _)) = docs_paths(&manifest.settings)
-                    .into_iter()
-                    .find(|(_, path)| path == raw)
-                {
+                if let Some((setting, _)) = docs_paths.iter().find(|(_, path)| path == raw) {
                     bail!(
                         "{owner}: the route `{raw}` is where the host serves the API's docs \
                          (`{setting}`): move the route, or set `{setting}` in `[server]` to \

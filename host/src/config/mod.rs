@@ -8,7 +8,7 @@ mod stores;
 
 pub use manifest::{ApiInfo, ComponentSpec, Grants, Isolation, MANIFEST_FILE, Manifest, Toolchain};
 pub use outbound::{AllowedOutbound, default_port, is_local_address};
-pub use settings::{Allocator, SettingFlags, Settings, markdown_table};
+pub use settings::{Allocator, DocsPaths, SettingFlags, Settings, markdown_table};
 pub use stores::{StoreBackend, Stores, check_name as check_store_name};
 
 /// A name the app gives a component or a store, which tags logs and may become a file name:

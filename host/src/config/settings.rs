@@ -345,7 +345,47 @@ settings! {
     cache_dir: Option<PathBuf> = "", any;
 }
 
+/// Where the API's documentation is served, as the settings give it with FastAPI's rule
+/// applied: without the document there are no pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocsPaths {
+    /// The OpenAPI document.
+    pub openapi: Option<String>,
+    /// Swagger UI; its files and OAuth2 redirect page are under it.
+    pub swagger: Option<String>,
+    /// ReDoc.
+    pub redoc: Option<String>,
+}
+
+impl DocsPaths {
+    /// The exact paths served, each with the setting it comes from: what no app route may take.
+    pub fn served(&self) -> Vec<(&'static str, String)> {
+        let mut paths = Vec::new();
+        if let Some(openapi) = &self.openapi {
+            paths.push(("openapi_url", openapi.clone()));
+        }
+        if let Some(swagger) = &self.swagger {
+            paths.push(("docs_url", swagger.clone()));
+            paths.push(("docs_url", format!("{swagger}/oauth2-redirect")));
+        }
+        if let Some(redoc) = &self.redoc {
+            paths.push(("redoc_url", redoc.clone()));
+        }
+        paths
+    }
+}
+
 impl Settings {
+    /// Where the API's documentation is served.
+    pub fn docs_paths(&self) -> DocsPaths {
+        let documented = self.openapi_url.is_some();
+        DocsPaths {
+            openapi: self.openapi_url.clone(),
+            swagger: self.docs_url.clone().filter(|_| documented),
+            redoc: self.redoc_url.clone().filter(|_| documented),
+        }
+    }
+
     /// The compile cache folder. There is no fallback to a shared place such as `/tmp`: code
     /// loaded from there could be anyone's.
     pub fn cache_dir(&self) -> Result<PathBuf, String> {

@@ -5,7 +5,7 @@
 
 use super::respond::{self, HttpResponse, ResponseBody};
 use crate::app::App;
-use crate::config::Settings;
+use crate::config::{DocsPaths, Settings};
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
@@ -24,9 +24,7 @@ const SWAGGER_FILES: [(&str, &str); 4] = [
 
 /// The documentation pages of one server; their paths are fixed for its life, as `[server]` is.
 pub struct Docs {
-    openapi_url: Option<String>,
-    docs_url: Option<String>,
-    redoc_url: Option<String>,
+    paths: DocsPaths,
     /// Swagger UI's files, read out of the `swagger-ui-dist` crate on first use.
     swagger: OnceCell<Vec<Bytes>>,
     /// The ReDoc page (its script inlined) for the title it was made with: rebuilt only when
@@ -35,14 +33,10 @@ pub struct Docs {
 }
 
 impl Docs {
-    /// The pages `settings` turns on. As in FastAPI, no document means no pages.
+    /// The pages `settings` turns on.
     pub fn new(settings: &Settings) -> Self {
-        let openapi_url = settings.openapi_url.clone();
-        let documented = openapi_url.is_some();
         Self {
-            docs_url: settings.docs_url.clone().filter(|_| documented),
-            redoc_url: settings.redoc_url.clone().filter(|_| documented),
-            openapi_url,
+            paths: settings.docs_paths(),
             swagger: OnceCell::new(),
             redoc: Mutex::new(None),
         }
@@ -73,13 +67,13 @@ impl Docs {
     }
 
     fn page(&self, path: &str) -> Option<Page> {
-        if self.openapi_url.as_deref() == Some(path) {
+        if self.paths.openapi.as_deref() == Some(path) {
             return Some(Page::OpenApi);
         }
-        if self.redoc_url.as_deref() == Some(path) {
+        if self.paths.redoc.as_deref() == Some(path) {
             return Some(Page::Redoc);
         }
-        let rest = path.strip_prefix(self.docs_url.as_deref()?)?;
+        let rest = path.strip_prefix(self.paths.swagger.as_deref()?)?;
         match rest {
             "" => Some(Page::Swagger),
             // FastAPI's address for the redirect page, without the `.html`.
@@ -93,8 +87,8 @@ impl Docs {
 
     /// Swagger UI's page, configured as FastAPI configures it.
     fn swagger_page(&self, title: &str) -> Bytes {
-        let docs = self.docs_url.as_deref().unwrap_or_default();
-        let openapi = self.openapi_url.as_deref().unwrap_or_default();
+        let docs = self.paths.swagger.as_deref().unwrap_or_default();
+        let openapi = self.paths.openapi.as_deref().unwrap_or_default();
         let title = escape_html(&format!("{title} - Swagger UI"));
         let openapi = js_string(openapi);
         let redirect = js_string(&format!("{docs}/oauth2-redirect"));
@@ -136,7 +130,7 @@ window.ui = SwaggerUIBundle({{
         {
             return page.clone();
         }
-        let openapi = self.openapi_url.as_deref().unwrap_or_default();
+        let openapi = self.paths.openapi.as_deref().unwrap_or_default();
         let page: Bytes = aide::redoc::Redoc::new(openapi)
             .with_title(&escape_html(&format!("{title} - ReDoc")))
             .html()
