@@ -29,7 +29,7 @@ from .exceptions import (
 )
 from .fields import Field
 from .host import log, sleep
-from .models import BaseModel
+from .models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from .params import Body, Cookie, Depends, Header, Path, Query, Security
 from .requests import Request
 from .responses import (
@@ -46,6 +46,10 @@ from .websockets import WebSocket, WebSocketDisconnect, WebSocketState
 __all__ = [
     "APIRouter",
     "BaseModel",
+    "ConfigDict",
+    "ValidationInfo",
+    "field_validator",
+    "model_validator",
     "Body",
     "Cookie",
     "DeclarationError",

@@ -18,6 +18,22 @@ from .fields import FieldInfo, Undefined
 
 _FIELDS_SET = "__fastwasm_fields_set__"
 
+#: The `model_config` keys the SDK honours as pydantic does; any other fails the declaration.
+_CONFIG_KEYS = {"extra", "title"}
+
+
+def ConfigDict(**options: Any) -> dict[str, Any]:  # noqa: N802 - pydantic's name
+    """pydantic's `ConfigDict`: a plain dict of model options."""
+    return dict(options)
+
+
+def model_config(cls: type) -> dict[str, Any]:
+    """The class's `model_config`, its bases' merged under its own, as pydantic inherits it."""
+    merged: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        merged.update(klass.__dict__.get("model_config") or {})
+    return merged
+
 
 class _ModelFields:
     """`Model.model_fields`, read from the class annotations on first use: by then every name
@@ -52,6 +68,92 @@ def _collect_fields(cls: type[BaseModel]) -> dict[str, FieldInfo]:
     return fields
 
 
+class ValidationInfo:
+    """What a validator given an `info` argument sees: the fields validated before this one
+    (`data`) and the field's name."""
+
+    def __init__(self, data: dict[str, Any], field_name: str | None, mode: str = "python"):
+        self.data = data
+        self.field_name = field_name
+        self.mode = mode
+
+
+class _Decorated:
+    """A `field_validator` or `model_validator` function, kept on the class until the model's
+    validator compiles; `__get__` leaves the function callable on the class as written."""
+
+    def __init__(self, function: Any, mode: str, fields: tuple[str, ...] | None) -> None:
+        self.instance_method = not isinstance(function, (classmethod, staticmethod))
+        self.static = isinstance(function, staticmethod)
+        self.function = function.__func__ if not self.instance_method else function
+        self.mode = mode
+        self.fields = fields
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        if self.static:
+            return self.function
+        if self.instance_method:
+            return self.function.__get__(instance, owner) if instance is not None else self.function
+        return self.function.__get__(owner, owner)
+
+    def call(self, cls: type, *args: Any, info: ValidationInfo | None = None) -> Any:
+        # pydantic passes `info` only to functions that take it (by their arity).
+        bound = self.function if self.static else self.function.__get__(cls, cls)
+        wanted = len(inspect.signature(bound).parameters)
+        given = len(args)
+        return bound(*args, info) if wanted > given else bound(*args)
+
+
+_MODES = ("after", "before", "wrap", "plain")
+
+
+def field_validator(*fields: str, mode: str = "after", check_fields: bool | None = None) -> Any:
+    """pydantic's `@field_validator("a", "b", mode=...)` over a classmethod."""
+    if mode not in _MODES:
+        raise TypeError(f"field_validator: mode must be one of {_MODES}, not {mode!r}")
+    if not fields or not all(isinstance(name, str) for name in fields):
+        raise TypeError("field_validator: name the fields it validates")
+    return lambda function: _Decorated(function, mode, fields)
+
+
+def model_validator(*, mode: str) -> Any:
+    """pydantic's `@model_validator(mode="before"|"after"|"wrap")`."""
+    if mode not in ("after", "before", "wrap"):
+        raise TypeError(f"model_validator: mode must be 'before', 'after' or 'wrap', not {mode!r}")
+    return lambda function: _Decorated(function, mode, None)
+
+
+def decorated(cls: type) -> list[_Decorated]:
+    """The class's field and model validators, base classes' first."""
+    found: dict[str, _Decorated] = {}
+    for klass in reversed(cls.__mro__):
+        for name, value in klass.__dict__.items():
+            if isinstance(value, _Decorated):
+                found[name] = value
+    return list(found.values())
+
+
+def raised_error(err: Exception, loc: Any, value: Any) -> dict[str, Any] | None:
+    """pydantic's error for a validator's `ValueError` or `AssertionError`; None for others."""
+    if isinstance(err, AssertionError):
+        return {
+            "type": "assertion_error",
+            "loc": list(loc),
+            "msg": f"Assertion failed, {err}",
+            "input": value,
+            "ctx": {"error": err},
+        }
+    if isinstance(err, ValueError):
+        return {
+            "type": "value_error",
+            "loc": list(loc),
+            "msg": f"Value error, {err}",
+            "input": value,
+            "ctx": {"error": err},
+        }
+    return None
+
+
 def _validator(cls: type, from_attributes: bool) -> Any:
     from .validation import compile_type
 
@@ -70,14 +172,32 @@ class BaseModel:
     """
 
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+    model_config: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        if "model_config" in cls.__dict__:
-            raise TypeError(
-                f"{cls.__name__}: fastwasm's BaseModel has no `model_config`; "
-                "it validates as pydantic does by default"
-            )
+        annotated = inspect.get_annotations(cls)
+        for check in decorated(cls):
+            for name in check.fields or ():
+                if name not in annotated and not any(
+                    name in inspect.get_annotations(base) for base in cls.__mro__[1:]
+                ):
+                    raise TypeError(
+                        f"{cls.__name__}: a field_validator names {name!r}, which is no field"
+                    )
+        config = cls.__dict__.get("model_config")
+        if config is not None:
+            unknown = set(config) - _CONFIG_KEYS
+            if unknown:
+                raise TypeError(
+                    f"{cls.__name__}: fastwasm's BaseModel supports only "
+                    f"{sorted(_CONFIG_KEYS)} in `model_config`, not {sorted(unknown)}"
+                )
+            if config.get("extra", "ignore") not in ("ignore", "forbid"):
+                raise TypeError(
+                    f"{cls.__name__}: model_config extra={config['extra']!r} is not supported "
+                    "(only 'ignore' and 'forbid')"
+                )
 
     def __init__(self, **data: Any) -> None:
         validated = type(self).model_validate(data)

@@ -719,9 +719,171 @@ class ModelValidator(_Structured):
             for name, info in self.cls.model_fields.items()
         ]
 
+    def checks(self) -> list[Any]:
+        from .models import decorated
+
+        found = self.__dict__.get("_checks")
+        if found is None:
+            found = self.__dict__["_checks"] = decorated(self.cls)
+        return found
+
+    def _run(self, check: Any, args: tuple[Any, ...], info: Any, loc: Loc, raw: Any, errors: Errors) -> Any:
+        """A validator function's result, or its `ValueError`/`AssertionError` as pydantic's
+        error (any other exception goes through, as in pydantic)."""
+        from .models import raised_error
+
+        try:
+            return check.call(self.cls, *args, info=info)
+        except (ValueError, AssertionError) as err:
+            from .exceptions import ValidationError
+
+            if isinstance(err, ValidationError):
+                for error in err.errors():
+                    errors.append({**error, "loc": [*loc, *error["loc"]]})
+                return INVALID
+            errors.append(raised_error(err, loc, raw))
+            return INVALID
+
+    def read_fields(
+        self, value: Any, loc: Loc, errors: Errors, lookup: Callable[[str], Any]
+    ) -> tuple[dict[str, Any], set[str]] | Any:
+        from .models import ValidationInfo
+
+        checks = [check for check in self.checks() if check.fields is not None]
+        if not checks:
+            return super().read_fields(value, loc, errors, lookup)
+        count = len(errors)
+        values: dict[str, Any] = {}
+        given: set[str] = set()
+        for field in self.fields:
+            raw = lookup(field.key)
+            where = (*loc, field.key)
+            if raw is Undefined:
+                if field.info.required:
+                    missing(errors, where, value)
+                else:
+                    values[field.name] = field.info.get_default()
+                continue
+            given.add(field.name)
+            mine = [check for check in checks if field.name in check.fields]
+            info = ValidationInfo(dict(values), field.name)
+            result = self._field_value(field, mine, raw, where, errors, info)
+            if result is not INVALID:
+                values[field.name] = result
+        if len(errors) > count:
+            return INVALID
+        return values, given
+
+    def _field_value(
+        self, field: CompiledField, checks: list[Any], raw: Any, loc: Loc, errors: Errors, info: Any
+    ) -> Any:
+        # pydantic's order: the last `before`/`wrap`/`plain` validator runs first, each around
+        # the ones declared before it; `after` ones run in declaration order.
+        def inner(value: Any, index: int) -> Any:
+            if index < 0:
+                return field.validator(value, loc, errors)
+            check = checks[index]
+            if check.mode == "before":
+                value = self._run(check, (value,), info, loc, value, errors)
+                return INVALID if value is INVALID else inner(value, index - 1)
+            if check.mode == "plain":
+                return self._run(check, (value,), info, loc, value, errors)
+            if check.mode == "wrap":
+                def handler(item: Any) -> Any:
+                    from .exceptions import ValidationError
+
+                    result = inner(item, index - 1)
+                    if result is INVALID:
+                        raised = [
+                            {**error, "loc": error["loc"][len(loc):]} for error in errors[count:]
+                        ]
+                        del errors[count:]
+                        raise ValidationError(self.cls.__name__, raised)
+                    return result
+
+                count = len(errors)
+                return self._run(check, (value, handler), info, loc, value, errors)
+            value = inner(value, index - 1)
+            if value is INVALID:
+                return INVALID
+            return self._run(check, (value,), info, loc, value, errors)
+
+        return inner(raw, len(checks) - 1)
+
     def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        model_checks = [check for check in self.checks() if check.fields is None]
+        if not model_checks:
+            return self._construct(value, loc, errors)
+
+        def inner(item: Any, index: int) -> Any:
+            if index < 0:
+                return self._construct(item, loc, errors)
+            check = model_checks[index]
+            if check.mode == "before":
+                item = self._run(check, (item,), None, loc, item, errors)
+                return INVALID if item is INVALID else inner(item, index - 1)
+            if check.mode == "wrap":
+                count = len(errors)
+
+                def handler(given: Any) -> Any:
+                    from .exceptions import ValidationError
+
+                    result = inner(given, index - 1)
+                    if result is INVALID:
+                        raised = [
+                            {**error, "loc": error["loc"][len(loc):]} for error in errors[count:]
+                        ]
+                        del errors[count:]
+                        raise ValidationError(self.cls.__name__, raised)
+                    return result
+
+                return self._run(check, (item, handler), None, loc, item, errors)
+            model = inner(item, index - 1)
+            if model is INVALID:
+                return INVALID
+            if check.instance_method:
+                # `def check(self)`: called on the instance, as pydantic does.
+                try:
+                    return check.function(model)
+                except (ValueError, AssertionError) as err:
+                    from .models import raised_error
+
+                    errors.append(raised_error(err, loc, value))
+                    return INVALID
+            return self._run(check, (model,), None, loc, model, errors)
+
+        return inner(value, len(model_checks) - 1)
+
+    def config(self) -> dict[str, Any]:
+        from .models import model_config
+
+        return model_config(self.cls)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        reference = super().schema(defs)
+        name = self.cls.__name__
+        config = self.config()
+        if config.get("title"):
+            defs[name]["title"] = config["title"]
+        if config.get("extra") == "forbid":
+            defs[name] = dict(sorted({**defs[name], "additionalProperties": False}.items()))
+        return reference
+
+    def _construct(self, value: Any, loc: Loc, errors: Errors) -> Any:
         if isinstance(value, self.cls):
             return value
+        if isinstance(value, dict) and self.config().get("extra") == "forbid":
+            # pydantic reports the unknown keys after the fields' own errors.
+            keys = {field.key for field in self.fields}
+            count = len(errors)
+            result = self._construct_fields(value, loc, errors)
+            for key, item in value.items():
+                if key not in keys:
+                    add_error(errors, "extra_forbidden", (*loc, key), "Extra inputs are not permitted", item)
+            return INVALID if len(errors) > count else result
+        return self._construct_fields(value, loc, errors)
+
+    def _construct_fields(self, value: Any, loc: Loc, errors: Errors) -> Any:
         lookup = self.lookup_in(value)
         if lookup is None:
             if self.from_attributes:
