@@ -9,7 +9,6 @@
 
 use crate::support::{Server, built, client, fire, get, get_json, run, send, shared_cache};
 use serde_json::{Value, json};
-use std::path::Path;
 use std::time::{Duration, Instant};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
@@ -919,42 +918,37 @@ async fn the_items_example_answers_as_its_fastapi_twin() {
     );
 }
 
-#[test]
-fn a_def_operation_with_an_async_dependency_fails_the_build() {
-    // Under the repository, so the build finds the project's toolchains; with the example's
-    // build line, so it is the one users copy.
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    let example = Path::new(REPO).join("examples/py-items");
-    std::fs::copy(
-        example.join("fastwasm.toml"),
-        dir.path().join("fastwasm.toml"),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("main.py"),
-        "from fastwasm import Depends, FastAPI\n\
-         app = FastAPI()\n\
-         \n\
-         async def get_db():\n    yield 'db'\n\
-         \n\
-         @app.get('/items')\n\
-         def read_items(db=Depends(get_db)):\n    return {'db': db}\n",
-    )
-    .unwrap();
-    let cache = shared_cache();
-    let output = run(&[
-        "build",
-        dir.path().to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
-    assert!(
-        stderr.contains(
-            "`read_items` (main.py:7): this `def` operation depends on `get_db` (main.py:4), \
-             an `async def` dependency. FastAPI allows this"
-        ),
-        "{stderr}"
+#[tokio::test]
+async fn a_def_operation_behind_async_dependencies_is_served_as_fastapi_serves_it() {
+    // `mixed_me` is a `def` (it sleeps 50 ms with `time.sleep`) depending on an `async def`
+    // that awaits the host and may raise 401, and on an `async def` with `yield`.
+    let server = lab();
+    let routes = run(&["routes", &format!("{REPO}/tests/guests/py_lab")]);
+    let table = String::from_utf8_lossy(&routes.stdout);
+    let line = table.lines().find(|line| line.contains("/mixed/me")).unwrap();
+    assert!(line.contains("sync"), "{table}");
+
+    let (status, _, body) = get(server.url("/mixed/me")).await;
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(body, r#"{"detail":"Not authenticated"}"#);
+
+    let request = || {
+        client()
+            .get(server.url("/mixed/me"))
+            .header("x-user", "ada")
+            .send()
+    };
+    let response = request().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({"user": {"name": "ada"}, "session": {"opened": true}})
     );
+    // Each request has an instance of its own on the pool while its body blocks: requests at
+    // once all answer, none waiting behind another's body on a shared instance.
+    let answers = futures::future::join_all((0..8).map(|_| request())).await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 200);
+    }
+    server.expect_log("GET /mixed/me 200");
 }

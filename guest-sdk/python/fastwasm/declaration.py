@@ -41,7 +41,7 @@ class Operation:
     summary: str | None
     description: str | None
     tags: list[str]
-    #: `sync`, `async` or `websocket`.
+    #: `sync`, `async`, `blocking` (a `def` behind `async def` dependencies) or `websocket`.
     kind: str
     params: list[Param]
     body: BodySpec | None
@@ -55,7 +55,8 @@ class Operation:
 @dataclass(frozen=True)
 class Provider:
     name: str
-    is_async: bool
+    #: `sync`, `async` or `blocking`.
+    kind: str
     params: list[Param]
     dependencies: list[DependencyUse]
     has_teardown: bool

@@ -551,16 +551,14 @@ def body_fields(root: Dependant) -> list[BodyField]:
     return list(seen.values())
 
 
-def check_awaitable(root: Dependant, role: str) -> None:
-    """A `def` operation or provider runs on the host's blocking pool, where nothing can be
-    awaited: an `async def` dependency under it is a build error."""
+def served_kind(root: Dependant) -> str:
+    """How the host serves the tree of a `def` or `async def` operation or provider: `async`
+    when its function awaits; `blocking` when it is a `def` below which an `async def`
+    dependency awaits (FastAPI runs the dependency on its event loop and the `def` in its
+    thread pool: the host awaits the whole tree on an instance of its own on the blocking
+    pool); `sync` otherwise."""
     if root.kind.awaits:
-        return
-    for dependant in root.walk():
-        if dependant.kind.awaits:
-            raise DeclarationError(
-                f"{where(root.call)}: this `def` {role} depends on {where(dependant.call)}, an "
-                f"`async def` dependency. FastAPI allows this (it runs the dependency "
-                f"on its event loop), but a `def` {role} runs on the host's blocking pool and "
-                f"cannot await: make the {role} `async def`, or the dependency `def`."
-            )
+        return "async"
+    if any(dependant.kind.awaits for dependant in root.walk()):
+        return "blocking"
+    return "sync"

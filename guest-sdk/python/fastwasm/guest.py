@@ -60,11 +60,8 @@ _KINDS = {
     "sync": types.OperationKind.SYNC,
     "async": types.OperationKind.ASYNC,
     "websocket": types.OperationKind.WEBSOCKET,
+    "blocking": types.OperationKind.BLOCKING,
 }
-
-
-def _kind(is_async: bool) -> types.OperationKind:
-    return types.OperationKind.ASYNC if is_async else types.OperationKind.SYNC
 
 
 def _param(param: declaration.Param) -> types.Param:
@@ -114,7 +111,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
         providers=[
             types.Provider(
                 name=provider.name,
-                kind=_kind(provider.is_async),
+                kind=_KINDS[provider.kind],
                 params=[_param(param) for param in provider.params],
                 dependencies=_uses(provider.dependencies),
                 has_teardown=provider.has_teardown,
@@ -318,6 +315,10 @@ def export_classes(app: FastWasm) -> dict[str, type]:
             body: ByteStreamReader | None,
         ) -> bodies.Reply:
             _serve_request(req)
+            if app.operations[req.operation_id].kind == "blocking":
+                # A `def` body: its instance is returned to the pool with the answer, so there
+                # is no event loop left to write a streamed body from, as for any `def`.
+                return bodies.Reply_Whole(await _serve_sync(app, req, deps))
             return await _serve_async(app, req, deps, body)
 
     class WebsocketHandler(exports.WebsocketHandler):

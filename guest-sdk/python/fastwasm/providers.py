@@ -7,7 +7,7 @@ import inspect
 from typing import Any, Callable
 
 from . import declaration
-from .dependencies import analyse, check_awaitable, declare, host_dependencies, where
+from .dependencies import analyse, declare, host_dependencies, served_kind, where
 from .exceptions import DeclarationError
 from .routing import declare_param
 
@@ -22,7 +22,6 @@ class NamedProvider:
         self.call = call
         self.description = description or inspect.cleandoc(call.__doc__ or "") or None
         self.dependant = analyse(call)
-        check_awaitable(self.dependant, "provider")
         for dependant in self.dependant.walk():
             if dependant.body:
                 raise DeclarationError(
@@ -39,13 +38,14 @@ class NamedProvider:
         self.has_teardown = any(dependant.kind.has_teardown for dependant in self.dependant.walk())
 
     @property
-    def is_async(self) -> bool:
-        return self.dependant.kind.awaits
+    def kind(self) -> str:
+        """`sync`, `async` or `blocking` (a `def` below which an `async def` awaits)."""
+        return served_kind(self.dependant)
 
     def declaration(self) -> declaration.Provider:
         return declaration.Provider(
             name=self.name,
-            is_async=self.is_async,
+            kind=self.kind,
             params=[declare_param(param) for param in self.params],
             dependencies=[
                 declaration.DependencyUse(dependency.name, dependency.use_cache)

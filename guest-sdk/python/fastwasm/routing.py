@@ -22,10 +22,10 @@ from .dependencies import (
     analyse,
     body_fields,
     call_kind,
-    check_awaitable,
     declare,
     host_dependencies,
     security_requirements,
+    served_kind,
     where,
 )
 from .encoders import jsonable_encoder
@@ -171,7 +171,7 @@ class Route:
         self.stream = self._stream_mode(kind)
         path_names = frozenset(_PATH_PARAM.findall(path))
         self.dependant = analyse(endpoint, path_names=path_names, extra_dependencies=dependencies)
-        check_awaitable(self.dependant, "operation")
+        self._served = served_kind(self.dependant)
         self.params = _with_template_params(declare(self.dependant), path_names)
         fields = body_fields(self.dependant)
         if websocket and fields:
@@ -214,7 +214,7 @@ class Route:
     def kind(self) -> str:
         if self.websocket:
             return "websocket"
-        return "async" if self.is_async else "sync"
+        return self._served
 
     def _response_validator(self) -> Validator | None:
         if self.websocket or self.stream is not None:

@@ -241,10 +241,12 @@ fn exported_kind(declared: types::OperationKind, loaded: &Component, role: Role)
     let kind = match declared {
         types::OperationKind::Sync => Kind::Sync,
         types::OperationKind::Async | types::OperationKind::Websocket => Kind::Async,
+        types::OperationKind::Blocking => Kind::Blocking,
     };
     if !loaded.exports(role, kind) {
-        let what = match role {
-            Role::WebSocket => "a WebSocket operation",
+        let what = match (role, kind) {
+            (Role::WebSocket, _) => "a WebSocket operation",
+            (_, Kind::Blocking) => "sync with async dependencies",
             _ => kind.as_str(),
         };
         bail!(

@@ -27,7 +27,8 @@ pub struct Component {
     /// The instances its async operations and WebSocket sessions run on: shared, or one per
     /// request under `isolation = "request"`.
     shared: SharedInstances,
-    /// The idle instances its sync operations reuse, unless it asks for `isolation = "request"`.
+    /// The idle instances its sync and blocking operations reuse, unless it asks for
+    /// `isolation = "request"`.
     pooled: Option<PooledInstances>,
     /// Asks its WebSocket sessions to close, with a code and a reason.
     websocket_closer: watch::Sender<Option<(u16, String)>>,
@@ -54,8 +55,13 @@ impl Component {
             }
         };
         let shared = SharedInstances::new(prepared.clone(), sharing);
-        let pooled = (reuse && prepared.exports.has(Role::Handler, Kind::Sync))
-            .then(|| PooledInstances::new(prepared.clone()));
+        let blocks = info.operations.iter().any(|op| {
+            matches!(
+                op.kind,
+                types::OperationKind::Sync | types::OperationKind::Blocking
+            )
+        });
+        let pooled = (reuse && blocks).then(|| PooledInstances::new(prepared.clone()));
         Self {
             spec,
             digest,
@@ -78,8 +84,8 @@ impl Component {
     }
 
     /// Calls operation `operation` of `kind` under `deadline`: async ones on a shared instance
-    /// (one of its own under `isolation = "request"`), sync ones on a pooled instance (or a
-    /// fresh one) on the blocking pool. `body` is the request body as it arrives, for an async
+    /// (one of its own under `isolation = "request"`), sync and blocking ones on a pooled
+    /// instance (or a fresh one) on the blocking pool. `body` is the request body as it arrives, for an async
     /// operation that declared a streamed body.
     #[allow(clippy::too_many_arguments)]
     pub async fn handle(
@@ -99,8 +105,10 @@ impl Component {
         };
         let reply = match (kind, &self.pooled) {
             (Kind::Async, _) => self.shared.call(call, deadline).await?,
-            (Kind::Sync, Some(pooled)) => pooled.handle(pool, operation, call, deadline).await?,
-            (Kind::Sync, None) => {
+            (Kind::Sync | Kind::Blocking, Some(pooled)) => {
+                pooled.handle(pool, kind, operation, call, deadline).await?
+            }
+            (Kind::Sync | Kind::Blocking, None) => {
                 let priority = Priority::Request;
                 self.run_one(pool, kind, &mut None, operation, call, deadline, priority)
                     .await?

@@ -16,15 +16,23 @@ pub enum Kind {
     Sync,
     /// `async fn`/`async def`: awaited as a future, many at once per instance.
     Async,
+    /// A `def` body behind `async def` dependencies: the async export, awaited on the blocking
+    /// pool with the instance to itself, because the body blocks whatever runs it.
+    Blocking,
 }
 
 impl Kind {
-    /// The word `routes` and the logs use.
+    /// The word `routes` and the logs use: a blocking operation is a `def` to its author.
     pub fn as_str(self) -> &'static str {
         match self {
-            Kind::Sync => "sync",
+            Kind::Sync | Kind::Blocking => "sync",
             Kind::Async => "async",
         }
+    }
+
+    /// Whether the async export serves it.
+    pub fn awaits(self) -> bool {
+        matches!(self, Kind::Async | Kind::Blocking)
     }
 }
 
@@ -42,11 +50,11 @@ pub enum Role {
 impl Role {
     /// The WIT interface that serves this role with `kind`.
     pub fn interface(self, kind: Kind) -> &'static str {
-        match (self, kind) {
-            (Role::Handler, Kind::Sync) => "fastwasm:app/handler",
-            (Role::Handler, Kind::Async) => "fastwasm:app/async-handler",
-            (Role::Provider, Kind::Sync) => "fastwasm:app/provider",
-            (Role::Provider, Kind::Async) => "fastwasm:app/async-provider",
+        match (self, kind.awaits()) {
+            (Role::Handler, false) => "fastwasm:app/handler",
+            (Role::Handler, true) => "fastwasm:app/async-handler",
+            (Role::Provider, false) => "fastwasm:app/provider",
+            (Role::Provider, true) => "fastwasm:app/async-provider",
             (Role::WebSocket, _) => "fastwasm:app/websocket-handler",
         }
     }
@@ -100,11 +108,11 @@ impl Exports {
     pub fn has(&self, role: Role, kind: Kind) -> bool {
         match (role, kind) {
             (Role::Handler, Kind::Sync) => self.handler.is_some(),
-            (Role::Handler, Kind::Async) => self.async_handler.is_some(),
+            (Role::Handler, Kind::Async | Kind::Blocking) => self.async_handler.is_some(),
             (Role::Provider, Kind::Sync) => self.provider.is_some(),
-            (Role::Provider, Kind::Async) => self.async_provider.is_some(),
+            (Role::Provider, Kind::Async | Kind::Blocking) => self.async_provider.is_some(),
             (Role::WebSocket, Kind::Async) => self.websocket_handler.is_some(),
-            (Role::WebSocket, Kind::Sync) => false,
+            (Role::WebSocket, Kind::Sync | Kind::Blocking) => false,
         }
     }
 

@@ -224,7 +224,7 @@ impl Instance {
 /// Runs `calls` of one `kind` on the instance in `slot`, starting one when it is empty, under
 /// `deadline`: sync calls one after another on a blocking-pool thread (admitted first, so a
 /// full pool leaves `slot` as it was), async ones side by side in the instance's event loop on
-/// this task. Every call gets an outcome, in order. The instance goes back into `slot` only if
+/// this task, blocking ones in the instance's event loop on a blocking-pool thread. Every call gets an outcome, in order. The instance goes back into `slot` only if
 /// every call returned: one that failed or timed out is never used again.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
@@ -240,7 +240,7 @@ pub async fn run(
     let count = calls.len();
     let fail_all = |error: CallError| (0..count).map(|_| Err(error.duplicate())).collect();
     match kind {
-        Kind::Sync => {
+        Kind::Sync | Kind::Blocking => {
             let pass = match pool.admit(deadline, priority).await {
                 Ok(pass) => pass,
                 Err(error) => return fail_all(error),
@@ -257,10 +257,13 @@ pub async fn run(
                         None => prepared.instantiate(&operation, deadline).await?,
                     };
                     instance.serve(&calls);
-                    let results =
+                    let results = if kind.awaits() {
+                        within(deadline, instance.call_async(calls)).await?
+                    } else {
                         tokio::time::timeout_at(deadline.instant(), instance.call_sync(calls))
                             .await
-                            .map_err(|_| CallError::Timeout)?;
+                            .map_err(|_| CallError::Timeout)?
+                    };
                     Ok::<_, CallError>((instance, results))
                 })
                 .await

@@ -228,8 +228,8 @@ impl<'a> RequestScope<'a> {
 }
 
 /// Runs one component's calls of a layer on its request instance (started on first use):
-/// async ones first, side by side, then sync ones on the pool. Once the instance failed,
-/// the rest of its calls fail with it.
+/// async ones first, side by side, then sync ones and blocking ones on the pool. Once the
+/// instance failed, the rest of its calls fail with it.
 #[allow(clippy::too_many_arguments)]
 async fn provide(
     runtime: &Runtime,
@@ -238,18 +238,19 @@ async fn provide(
     deadline: Deadline,
     component: &Component,
     slot: &mut Option<Instance>,
-    calls: Vec<(Step, Call)>,
+    mut calls: Vec<(Step, Call)>,
 ) -> Vec<(Step, Result<Reply, CallError>)> {
     let kind_of = |step: &Step| app.graph.providers[step.provider].kind;
-    let (async_calls, sync_calls): (Vec<_>, Vec<_>) = calls
-        .into_iter()
-        .partition(|(step, _)| kind_of(step) == Kind::Async);
     let mut outcomes = Vec::new();
-    for (kind, batch) in [(Kind::Async, async_calls), (Kind::Sync, sync_calls)] {
+    for kind in [Kind::Async, Kind::Sync, Kind::Blocking] {
+        let batch: Vec<(Step, Call)>;
+        (batch, calls) = calls
+            .into_iter()
+            .partition(|(step, _)| kind_of(step) == kind);
         if batch.is_empty() {
             continue;
         }
-        let (steps, calls): (Vec<Step>, Vec<Call>) = batch.into_iter().unzip();
+        let (steps, batch): (Vec<Step>, Vec<Call>) = batch.into_iter().unzip();
         let broken = outcomes
             .iter()
             .find_map(|(_, outcome): &(Step, Result<Reply, CallError>)| outcome.as_ref().err());
@@ -262,7 +263,7 @@ async fn provide(
                         kind,
                         slot,
                         operation,
-                        calls,
+                        batch,
                         deadline,
                         Priority::Request,
                     )

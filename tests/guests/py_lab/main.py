@@ -609,3 +609,25 @@ async def outbound_raise(url: str):
     except httpx.HTTPStatusError as exc:
         return {"error": "HTTPStatusError", "status": exc.response.status_code, "message": str(exc)}
     return {"status": r.status_code}
+
+
+# --- A `def` operation behind `async def` dependencies (FastAPI's most common mixed shape) ---
+
+
+async def lab_current_user(x_user: Annotated[str | None, Header()] = None):
+    """Awaits the host (a real suspension), then answers 401 or the user."""
+    await asyncio.sleep(0.01)
+    if x_user is None:
+        raise HTTPException(status_code=401, detail="Not authenticated")
+    return {"name": x_user}
+
+
+async def lab_session():
+    yield {"opened": True}
+
+
+@app.get("/mixed/me")
+def mixed_me(user=Depends(lab_current_user), session=Depends(lab_session)):
+    """A `def` body: it blocks its own thread while the dependencies above it awaited."""
+    time.sleep(0.05)
+    return {"user": user, "session": session}

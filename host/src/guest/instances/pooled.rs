@@ -44,11 +44,13 @@ impl PooledInstances {
         Self { pool }
     }
 
-    /// Makes `call` (a sync handler's) for `operation` on an idle instance, or a new one, on the
-    /// blocking pool. The instance goes back to the pool only if the call returned.
+    /// Makes `call` (a sync or blocking handler's, `kind`) for `operation` on an idle instance,
+    /// or a new one, on the blocking pool. The instance goes back to the pool only if the call
+    /// returned.
     pub async fn handle(
         &self,
         pool: &BlockingPool,
+        kind: Kind,
         operation: &str,
         call: Call,
         deadline: Deadline,
@@ -57,7 +59,7 @@ impl PooledInstances {
         let served = taken.as_ref().map_or(0, |idle| idle.served);
         let mut slot = taken.map(|idle| idle.instance);
         let outcome = instance::run_one(
-            Kind::Sync,
+            kind,
             &self.pool.prepared,
             &mut slot,
             operation,
