@@ -19,7 +19,7 @@ from .fields import FieldInfo, Undefined
 _FIELDS_SET = "__fastwasm_fields_set__"
 
 #: The `model_config` keys the SDK honours as pydantic does; any other fails the declaration.
-_CONFIG_KEYS = {"extra", "title"}
+_CONFIG_KEYS = {"extra", "title", "frozen", "populate_by_name"}
 
 
 def ConfigDict(**options: Any) -> dict[str, Any]:  # noqa: N802 - pydantic's name
@@ -300,6 +300,9 @@ class BaseModel:
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in type(self).model_fields:
             raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
+        if model_config(type(self)).get("frozen"):
+            error = {"type": "frozen_instance", "loc": [name], "msg": "Instance is frozen", "input": value}
+            raise ValidationError(type(self).__name__, [error])
         object.__setattr__(self, name, value)
         self.model_fields_set.add(name)
 
@@ -312,7 +315,11 @@ class BaseModel:
             return NotImplemented
         return dict(self) == dict(other)  # type: ignore[call-overload]
 
-    __hash__ = None  # type: ignore[assignment]
+    def __hash__(self) -> int:
+        # pydantic hashes a frozen model by its fields; others are unhashable.
+        if not model_config(type(self)).get("frozen"):
+            raise TypeError(f"unhashable type: '{type(self).__name__}'")
+        return hash((type(self), *(_hashable(value) for _, value in self)))
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._fields_text(', ')})"
@@ -322,6 +329,10 @@ class BaseModel:
 
     def _fields_text(self, separator: str) -> str:
         return separator.join(f"{name}={value!r}" for name, value in self)
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _dump(value: Any, options: dict[str, Any]) -> Any:

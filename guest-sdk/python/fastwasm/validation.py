@@ -875,6 +875,9 @@ class ModelValidator(_Structured):
         if isinstance(value, dict) and self.config().get("extra") == "forbid":
             # pydantic reports the unknown keys after the fields' own errors.
             keys = {field.key for field in self.fields}
+            if self.config().get("populate_by_name"):
+                # A name is read (so not extra) only when its alias is absent.
+                keys |= {field.name for field in self.fields if field.key not in value}
             count = len(errors)
             result = self._construct_fields(value, loc, errors)
             for key, item in value.items():
@@ -885,6 +888,15 @@ class ModelValidator(_Structured):
 
     def _construct_fields(self, value: Any, loc: Loc, errors: Errors) -> Any:
         lookup = self.lookup_in(value)
+        if lookup is not None and self.config().get("populate_by_name"):
+            # pydantic reads an aliased field by its alias first, then by its name.
+            names = {field.key: field.name for field in self.fields}
+            by_key = lookup
+
+            def lookup(key: str) -> Any:
+                found = by_key(key)
+                return by_key(names[key]) if found is Undefined else found
+
         if lookup is None:
             if self.from_attributes:
                 return add_error(
