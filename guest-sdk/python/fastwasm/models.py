@@ -9,11 +9,12 @@ import dataclasses
 import enum
 import inspect
 import json
+import sys
 import typing
 from typing import Any, ClassVar
 
 from . import annotations as ann
-from .exceptions import ValidationError
+from .exceptions import DeclarationError, ValidationError
 from .fields import FieldInfo, Undefined
 
 _FIELDS_SET = "__fastwasm_fields_set__"
@@ -176,25 +177,31 @@ class BaseModel:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        # The frame running the `class` statement: pydantic's surface the SDK lacks fails the
+        # build there, with the file and line in the message.
+        caller = sys._getframe(1)
+        where = f"{caller.f_code.co_filename}:{caller.f_lineno}"
+
+        def fail(reason: str) -> None:
+            raise DeclarationError(f"{where}: {reason}")
+
         annotated = inspect.get_annotations(cls)
         for check in decorated(cls):
             for name in check.fields or ():
                 if name not in annotated and not any(
                     name in inspect.get_annotations(base) for base in cls.__mro__[1:]
                 ):
-                    raise TypeError(
-                        f"{cls.__name__}: a field_validator names {name!r}, which is no field"
-                    )
+                    fail(f"{cls.__name__}: a field_validator names {name!r}, which is no field")
         config = cls.__dict__.get("model_config")
         if config is not None:
             unknown = set(config) - _CONFIG_KEYS
             if unknown:
-                raise TypeError(
+                fail(
                     f"{cls.__name__}: fastwasm's BaseModel supports only "
                     f"{sorted(_CONFIG_KEYS)} in `model_config`, not {sorted(unknown)}"
                 )
             if config.get("extra", "ignore") not in ("ignore", "forbid"):
-                raise TypeError(
+                fail(
                     f"{cls.__name__}: model_config extra={config['extra']!r} is not supported "
                     "(only 'ignore' and 'forbid')"
                 )
