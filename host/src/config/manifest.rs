@@ -178,8 +178,12 @@ struct RawManifest {
 #[serde(deny_unknown_fields)]
 struct RawComponent {
     name: String,
-    path: PathBuf,
+    path: Option<PathBuf>,
     build: Option<String>,
+    /// Short form `python = "main:app"`: the module and app attribute, as uvicorn takes them.
+    python: Option<String>,
+    /// Short form `javascript = "app.js"`: the entry file the SDK bundles.
+    javascript: Option<String>,
     toolchain: Option<String>,
     #[serde(default)]
     prefix: String,
@@ -235,8 +239,9 @@ impl Manifest {
             if components.iter().any(|c| c.name == raw.name) {
                 bail!("two components are named `{}`", raw.name);
             }
+            let short = short_form(&raw)?;
             let toolchain = match &raw.toolchain {
-                None => None,
+                None => short.as_ref().map(|short| short.toolchain),
                 Some(name) => Some(Toolchain::named(name).with_context(|| {
                     format!(
                         "component `{}`: unknown toolchain `{name}`; fastwasm installs `rust`, \
@@ -270,10 +275,21 @@ impl Manifest {
                 outbound,
                 key_value_stores,
             };
+            let (path, build) = match short {
+                Some(short) => (short.path, Some(short.build)),
+                None => match raw.path {
+                    Some(path) => (path, raw.build),
+                    None => bail!(
+                        "component `{}` has no `path`: give the wasm file it builds, or a short \
+                         form such as `python = \"main:app\"` or `javascript = \"app.js\"`",
+                        raw.name
+                    ),
+                },
+            };
             components.push(ComponentSpec {
-                wasm: root.join(&raw.path),
+                wasm: root.join(&path),
                 name: raw.name,
-                build: raw.build,
+                build,
                 toolchain,
                 prefix,
                 grants,
@@ -314,6 +330,90 @@ impl Manifest {
 
 /// The defaults with the `[server]` table applied; a relative `cache_dir` is read against the
 /// app folder.
+/// What a short form (`python = …`, `javascript = …`) expands to: the build command a long-form
+/// entry would spell out, the wasm it writes, and the toolchain it needs.
+struct ShortForm {
+    build: String,
+    path: PathBuf,
+    toolchain: Toolchain,
+}
+
+fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
+    let name = &raw.name;
+    let given: Vec<&str> = [("python", &raw.python), ("javascript", &raw.javascript)]
+        .into_iter()
+        .filter(|(_, value)| value.is_some())
+        .map(|(key, _)| key)
+        .collect();
+    if given.len() > 1 {
+        bail!(
+            "component `{name}` gives both `{}` and `{}`; a component has one language",
+            given[0],
+            given[1]
+        );
+    }
+    let Some(&key) = given.first() else {
+        return Ok(None);
+    };
+    if raw.build.is_some() {
+        bail!(
+            "component `{name}`: `{key}` sets the build command itself; drop `build`, or drop \
+             `{key}` and keep the long form"
+        );
+    }
+    let path = raw
+        .path
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(format!("build/{name}.wasm")));
+    let out = path.to_string_lossy();
+    let short = if let Some(target) = &raw.python {
+        let (module, attribute) = target.split_once(':').unwrap_or((target, "app"));
+        if !is_identifier(module) || !is_identifier(attribute) {
+            bail!(
+                "component `{name}`: `python = \"{target}\"` is not `module:attribute`; \
+                 write it as for uvicorn, e.g. `python = \"main:app\"` for `app` in main.py"
+            );
+        }
+        // The SDK's entry module reads the attribute at componentize time, when componentize-py
+        // imports the app; the built component starts from that snapshot.
+        ShortForm {
+            build: format!(
+                "FASTWASM_APP_ATTRIBUTE={attribute} componentize-py -d \"$FASTWASM_WIT\" -w service \
+                 componentize -p \"$FASTWASM_PYTHON_SDK\" -p . fastwasm.component.{module} -o '{out}'"
+            ),
+            path,
+            toolchain: Toolchain::Python,
+        }
+    } else {
+        let entry = raw.javascript.as_deref().unwrap_or_default();
+        if entry.is_empty() || entry.contains('\'') {
+            bail!(
+                "component `{name}`: `javascript` names the entry file, e.g. `javascript = \"app.js\"`"
+            );
+        }
+        let bundle = path.with_extension("js");
+        let bundle = bundle.to_string_lossy();
+        ShortForm {
+            build: format!(
+                "rolldown -c \"$FASTWASM_JS_SDK/rolldown.config.mjs\" --input '{entry}' --file '{bundle}' \
+                 && componentize-js '{bundle}' --wit \"$FASTWASM_WIT\" --world-name sync-service \
+                 --disable http fetch-event --out '{out}'"
+            ),
+            path,
+            toolchain: Toolchain::JavaScript,
+        }
+    };
+    Ok(Some(short))
+}
+
+fn is_identifier(name: &str) -> bool {
+    let mut chars = name.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_alphabetic() || first == '_')
+        && chars.all(|c| c.is_alphanumeric() || c == '_')
+}
+
 fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
     let mut settings = Settings::default();
     for (key, value) in table {
@@ -440,6 +540,49 @@ mod tests {
         assert_eq!(api.grants.env["MODE"], "test");
         assert!(!api.grants.network);
         assert_eq!(api.isolation, Isolation::Request);
+    }
+
+    #[test]
+    fn expands_short_forms() {
+        let parse = |text: &str| Manifest::parse(Path::new("/app"), text);
+        let app = parse(
+            "[[component]]\nname='items'\npython='main:api'\n\
+             [[component]]\nname='hello'\njavascript='app.js'\npath='out/h.wasm'\n",
+        )
+        .unwrap();
+        let items = &app.components[0];
+        assert_eq!(items.wasm, Path::new("/app/build/items.wasm"));
+        assert_eq!(items.toolchain, Some(Toolchain::Python));
+        let build = items.build.as_deref().unwrap();
+        assert!(
+            build.starts_with("FASTWASM_APP_ATTRIBUTE=api componentize-py "),
+            "{build}"
+        );
+        assert!(
+            build.contains("fastwasm.component.main -o 'build/items.wasm'"),
+            "{build}"
+        );
+        let hello = &app.components[1];
+        assert_eq!(hello.wasm, Path::new("/app/out/h.wasm"));
+        assert_eq!(hello.toolchain, Some(Toolchain::JavaScript));
+        let build = hello.build.as_deref().unwrap();
+        assert!(
+            build.contains("--input 'app.js' --file 'out/h.js'"),
+            "{build}"
+        );
+        assert!(build.contains("--out 'out/h.wasm'"), "{build}");
+
+        let err = |text: &str| format!("{:#}", parse(text).unwrap_err());
+        assert!(
+            err("[[component]]\nname='a'\npython='main:app'\nbuild='make'\n")
+                .contains("drop `build`")
+        );
+        assert!(
+            err("[[component]]\nname='a'\npython='main:app'\njavascript='app.js'\n")
+                .contains("both `python` and `javascript`")
+        );
+        assert!(err("[[component]]\nname='a'\npython='main.py'\n").contains("module:attribute"));
+        assert!(err("[[component]]\nname='a'\n").contains("has no `path`"));
     }
 
     #[test]

@@ -13,15 +13,26 @@ from __future__ import annotations
 import importlib
 import importlib.abc
 import importlib.machinery
+import os
 import sys
 import types
 from typing import Any
 
 
 def find_app(module: types.ModuleType) -> Any:
-    """The app of `module`: its `app` or `api`, else its only `FastWasm` instance."""
+    """The app of `module`: the attribute `FASTWASM_APP_ATTRIBUTE` names (set by the manifest's
+    `python = "main:app"`), else its `app` or `api`, else its only `FastWasm` instance."""
     from ..applications import FastWasm
 
+    attribute = os.environ.get("FASTWASM_APP_ATTRIBUTE")
+    if attribute:
+        app = getattr(module, attribute, None)
+        if not isinstance(app, FastWasm):
+            raise LookupError(
+                f"fastwasm: `{module.__name__}:{attribute}` is not a FastWasm app; "
+                f"check `python = ...` in fastwasm.toml"
+            )
+        return app
     for name in ("app", "api"):
         if isinstance(getattr(module, name, None), FastWasm):
             return getattr(module, name)
