@@ -7,7 +7,7 @@ mod declared;
 mod deps;
 mod openapi;
 mod params;
-mod router;
+pub(crate) mod router;
 
 pub use body::too_deep;
 pub use declared::{BodyRule, Operation, Protocol, check_param};

@@ -69,6 +69,20 @@ impl SettingValue for Option<PathBuf> {
     }
 }
 
+impl SettingValue for bool {
+    fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "true" => Ok(true),
+            "false" => Ok(false),
+            _ => Err(format!("expected `true` or `false`, got `{text}`")),
+        }
+    }
+
+    fn to_text(&self) -> String {
+        self.to_string()
+    }
+}
+
 /// A path on this server, such as `/docs`; empty for none.
 impl SettingValue for Option<String> {
     fn parse(text: &str) -> Result<Self, String> {
@@ -340,6 +354,9 @@ settings! {
     docs_url: Option<String> = "/docs", url_path;
     /// Where ReDoc is served; empty turns it off.
     redoc_url: Option<String> = "/redoc", url_path;
+    /// A path no route takes, whose twin with the trailing slash added or removed is taken, is
+    /// answered 307 to that twin (FastAPI's `redirect_slashes`).
+    redirect_slashes: bool = "true", any;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;

@@ -8,6 +8,7 @@ mod connection;
 mod docs;
 mod health;
 mod pipeline;
+mod redirect;
 mod request_id;
 pub(crate) mod respond;
 mod scope;

@@ -4,6 +4,7 @@
 //! and the operation. WebSocket operations leave for `websocket` once routed.
 
 use super::body::TimedBody;
+use super::redirect;
 use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
 use super::websocket;
@@ -44,7 +45,13 @@ pub async fn respond(
             params,
         } => (*target, template.raw.clone(), params),
         RouteMatch::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
-        RouteMatch::NotFound => return respond::status(StatusCode::NOT_FOUND),
+        RouteMatch::NotFound => {
+            return match runtime.settings().redirect_slashes {
+                true => redirect::answer(&app.router, &req),
+                false => None,
+            }
+            .unwrap_or_else(|| respond::status(StatusCode::NOT_FOUND));
+        }
     };
     let op = &app.operations[op_index];
     served.operation = Some(op.id.clone());
