@@ -60,6 +60,7 @@ class BodyPlan:
             return schema
         if not field.info.required and field.info.default_factory is None:
             schema["default"] = jsonable_encoder(field.info.default)
+        field.info.documented(schema)
         if field.info.description is not None:
             schema["description"] = field.info.description
         schema["title"] = field.info.title or field_title(field.key)

@@ -12,6 +12,7 @@ import copy
 import enum
 import inspect
 import typing
+import uuid
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
@@ -302,7 +303,7 @@ def _extend_unique(scopes: list[str], more: list[str]) -> None:
             scopes.append(scope)
 
 
-_SCALARS = (str, int, float, bool)
+_SCALARS = (str, int, float, bool, uuid.UUID)
 
 
 def _is_scalar(annotation: Any) -> bool:
@@ -342,22 +343,34 @@ def _param_field(
     if sequence is not None:
         if location is ParamLocation.PATH:
             raise DeclarationError(f"{context}: a path parameter cannot be a list")
-        if info.constraints:
+        lengths = Constraints(
+            min_length=info.constraints.min_length, max_length=info.constraints.max_length
+        )
+        if lengths != info.constraints:
             raise DeclarationError(
-                f"{context}: constraints on a list parameter are not supported (FastAPI would "
-                "check the list's length; the host checks single values)"
+                f"{context}: only `min_length` and `max_length` can constrain a list parameter"
             )
         args = typing.get_args(inner)
         if sequence is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
             raise DeclarationError(f"{context}: only `tuple[X, ...]` tuples can be parameters")
         item_schema, convert_item = _scalar_schema(args[0] if args else Any, Constraints(), context)
         schema: dict[str, Any] = {"type": "array", "items": item_schema}
+        # The host checks the list's length as pydantic does, after its items.
+        if lengths.min_length is not None:
+            schema["minItems"] = lengths.min_length
+        if lengths.max_length is not None:
+            schema["maxItems"] = lengths.max_length
 
         def convert(values: list[Any]) -> Any:
             return sequence(convert_item(value) for value in values)  # type: ignore[misc]
 
     else:
         schema, convert = _scalar_schema(inner, info.constraints, context)
+    if info.strict and inner is not str:
+        raise DeclarationError(
+            f"{context}: `strict=True` on a `{ann.describe(inner)}` parameter is not supported "
+            "(FastAPI rejects every value of it: parameters arrive as strings)"
+        )
     if info.alias:
         wire = info.alias
     elif isinstance(info, HeaderInfo) and info.convert_underscores:
@@ -385,12 +398,34 @@ def _as_pydantic_writes_it(
     document drops nulls) and the title, from the name on the wire (`X-Token`)."""
     if nullable:
         schema = {"anyOf": [schema, {"type": "null"}]}
+    info.documented(schema)
     if info.description is not None:
         schema["description"] = info.description
     if info.default not in (Undefined, None):
         schema["default"] = jsonable_encoder(info.default)
     schema["title"] = info.title or field_title(wire)
+    # What the Parameter Object carries beside its schema, and whether it is listed at all:
+    # the host moves these out of the schema when it writes the document.
+    beside: dict[str, Any] = {}
+    if info.example is not Undefined:
+        beside["example"] = jsonable_encoder(info.example)
+    if info.openapi_examples is not None:
+        beside["examples"] = jsonable_encoder(info.openapi_examples)
+    if info.deprecated:
+        beside["deprecated"] = True
+    if beside:
+        schema[PARAMETER_MARKER] = beside
+    if not info.include_in_schema:
+        schema[HIDDEN_MARKER] = True
     return schema
+
+
+#: Keys of a parameter's schema that the host reads and leaves out of the document: the
+#: Parameter Object's own fields, a parameter hidden from the document, and a `Literal`'s
+#: values (checked as pydantic's `literal_error`, not `enum`).
+PARAMETER_MARKER = "x-fastwasm-parameter"
+HIDDEN_MARKER = "x-fastwasm-hidden"
+LITERAL_MARKER = "x-fastwasm-literal"
 
 
 def _scalar_schema(
@@ -408,6 +443,9 @@ def _scalar_schema(
         schema, convert, allowed = {"type": "number"}, float, {"gt", "ge", "lt", "le"}
     elif annotation is str:
         schema, convert, allowed = {"type": "string"}, str, {"min_length", "max_length", "pattern"}
+    elif annotation is uuid.UUID:
+        # The host checks the format, with pydantic's `uuid_parsing` diagnoses.
+        schema, convert = {"type": "string", "format": "uuid"}, uuid.UUID
     elif annotation in (Any, inspect.Parameter.empty):
         schema, convert = {}, _identity
     elif ann.is_enum_class(annotation):
@@ -420,14 +458,22 @@ def _scalar_schema(
             )
         schema, convert = {"type": json_types.pop(), "enum": values}, annotation
     elif typing.get_origin(annotation) is typing.Literal:
-        raise DeclarationError(
-            f"{context}: `Literal` parameters are not supported (the host would answer an `enum` "
-            "error where FastAPI answers `literal_error`); use an Enum"
-        )
+        values = list(typing.get_args(annotation))
+        json_types = {_json_type(value) for value in values}
+        if None in json_types:
+            raise DeclarationError(
+                f"{context}: the values of a `Literal` parameter must be strings or integers"
+            )
+        # pydantic compares a request's string with each value as it is: an integer value
+        # never matches, as under FastAPI.
+        schema = {"enum": values, LITERAL_MARKER: True}
+        if len(json_types) == 1:
+            schema["type"] = json_types.pop()
+        convert = _identity
     else:
         raise DeclarationError(
             f"{context}: `{ann.describe(annotation)}` cannot be a path, query, header or cookie "
-            "parameter; use str, int, float, bool, an Enum, or a list of them"
+            "parameter; use str, int, float, bool, UUID, an Enum, a Literal, or a list of them"
         )
     given = {name for name, value in vars(constraints).items() if value is not None}
     if given - allowed:
@@ -504,7 +550,8 @@ def declare(root: Dependant) -> list[ParamField]:
 
 def _validated(schema: dict[str, Any]) -> dict[str, Any]:
     """What of a parameter's schema the host validates against: not its documentation."""
-    return {key: value for key, value in schema.items() if key not in ("title", "description")}
+    documentation = ("title", "description", "examples", "deprecated", PARAMETER_MARKER)
+    return {key: value for key, value in schema.items() if key not in documentation}
 
 
 def _unique(name: str, taken: set[str]) -> str:

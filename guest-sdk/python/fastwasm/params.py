@@ -23,6 +23,41 @@ class ParamInfo(FieldInfo):
 
     location: ParamLocation
 
+    def __init__(
+        self,
+        default: Any = Undefined,
+        *,
+        validation_alias: str | None = None,
+        serialization_alias: str | None = None,
+        alias_priority: int | None = None,
+        strict: bool | None = None,
+        example: Any = Undefined,
+        openapi_examples: dict[str, Any] | None = None,
+        include_in_schema: bool = True,
+        **options: Any,
+    ) -> None:
+        alias = options.pop("alias", None)
+        if alias is None:
+            # FastAPI reads and documents a parameter by its `validation_alias`.
+            alias, validation_alias = validation_alias, None
+        super().__init__(
+            default,
+            alias=alias,
+            # `serialization_alias` and `alias_priority` change nothing FastAPI does with a
+            # parameter; a `validation_alias` beside another `alias` fails the build.
+            alias_priority=None,
+            validation_alias=None if validation_alias in (None, alias) else validation_alias,
+            serialization_alias=None,
+            **options,
+        )
+        # Parameters arrive as strings: strict mode would reject every non-string one, which
+        # `_param_field` checks once it knows the type.
+        self.strict = bool(strict)
+        #: FastAPI's deprecated `example`, written on the Parameter Object.
+        self.example = example
+        self.openapi_examples = openapi_examples
+        self.include_in_schema = include_in_schema
+
 
 class PathInfo(ParamInfo):
     location = ParamLocation.PATH
@@ -52,9 +87,18 @@ class BodyInfo(FieldInfo):
         *,
         embed: bool = False,
         media_type: str = "application/json",
+        example: Any = Undefined,
+        openapi_examples: dict[str, Any] | None = None,
+        include_in_schema: bool = True,
         **options: Any,
     ) -> None:
-        super().__init__(default, **options)
+        super().__init__(
+            default,
+            example=None if example is Undefined else example,
+            openapi_examples=openapi_examples,
+            include_in_schema=not include_in_schema,
+            **options,
+        )
         self.embed = embed
         self.media_type = media_type
 
@@ -62,7 +106,11 @@ class BodyInfo(FieldInfo):
 def Path(  # noqa: N802 - FastAPI's name
     default: Any = ...,
     *,
+    default_factory: Callable[[], Any] | None = None,
     alias: str | None = None,
+    alias_priority: int | None = None,
+    validation_alias: str | None = None,
+    serialization_alias: str | None = None,
     title: str | None = None,
     description: str | None = None,
     gt: float | None = None,
@@ -72,11 +120,31 @@ def Path(  # noqa: N802 - FastAPI's name
     min_length: int | None = None,
     max_length: int | None = None,
     pattern: str | None = None,
+    regex: str | None = None,
+    discriminator: Any = None,
+    strict: bool | None = None,
+    validate_default: bool | None = None,
+    union_mode: str | None = None,
+    fail_fast: bool | None = None,
+    multiple_of: float | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    examples: list[Any] | None = None,
+    example: Any = Undefined,
+    openapi_examples: dict[str, Any] | None = None,
+    deprecated: Any = None,
+    include_in_schema: bool = True,
+    json_schema_extra: dict[str, Any] | None = None,
 ) -> Any:
     """A path parameter, always required: `item_id: Annotated[int, Path(ge=1)]`."""
     return PathInfo(
         default,
+        default_factory=default_factory,
         alias=alias,
+        alias_priority=alias_priority,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
         title=title,
         description=description,
         gt=gt,
@@ -85,7 +153,22 @@ def Path(  # noqa: N802 - FastAPI's name
         le=le,
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=pattern if pattern is not None else regex,
+        discriminator=discriminator,
+        strict=strict,
+        validate_default=validate_default,
+        union_mode=union_mode,
+        fail_fast=fail_fast,
+        multiple_of=multiple_of,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        examples=examples,
+        example=example,
+        openapi_examples=openapi_examples,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        json_schema_extra=json_schema_extra,
     )
 
 
@@ -94,6 +177,9 @@ def Query(  # noqa: N802
     *,
     default_factory: Callable[[], Any] | None = None,
     alias: str | None = None,
+    alias_priority: int | None = None,
+    validation_alias: str | None = None,
+    serialization_alias: str | None = None,
     title: str | None = None,
     description: str | None = None,
     gt: float | None = None,
@@ -103,12 +189,31 @@ def Query(  # noqa: N802
     min_length: int | None = None,
     max_length: int | None = None,
     pattern: str | None = None,
+    regex: str | None = None,
+    discriminator: Any = None,
+    strict: bool | None = None,
+    validate_default: bool | None = None,
+    union_mode: str | None = None,
+    fail_fast: bool | None = None,
+    multiple_of: float | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    examples: list[Any] | None = None,
+    example: Any = Undefined,
+    openapi_examples: dict[str, Any] | None = None,
+    deprecated: Any = None,
+    include_in_schema: bool = True,
+    json_schema_extra: dict[str, Any] | None = None,
 ) -> Any:
     """A query parameter: `q: Annotated[str | None, Query(max_length=50)] = None`."""
     return QueryInfo(
         default,
         default_factory=default_factory,
         alias=alias,
+        alias_priority=alias_priority,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
         title=title,
         description=description,
         gt=gt,
@@ -117,7 +222,22 @@ def Query(  # noqa: N802
         le=le,
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=pattern if pattern is not None else regex,
+        discriminator=discriminator,
+        strict=strict,
+        validate_default=validate_default,
+        union_mode=union_mode,
+        fail_fast=fail_fast,
+        multiple_of=multiple_of,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        examples=examples,
+        example=example,
+        openapi_examples=openapi_examples,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        json_schema_extra=json_schema_extra,
     )
 
 
@@ -125,8 +245,11 @@ def Header(  # noqa: N802
     default: Any = Undefined,
     *,
     default_factory: Callable[[], Any] | None = None,
-    alias: str | None = None,
     convert_underscores: bool = True,
+    alias: str | None = None,
+    alias_priority: int | None = None,
+    validation_alias: str | None = None,
+    serialization_alias: str | None = None,
     title: str | None = None,
     description: str | None = None,
     gt: float | None = None,
@@ -136,12 +259,31 @@ def Header(  # noqa: N802
     min_length: int | None = None,
     max_length: int | None = None,
     pattern: str | None = None,
+    regex: str | None = None,
+    discriminator: Any = None,
+    strict: bool | None = None,
+    validate_default: bool | None = None,
+    union_mode: str | None = None,
+    fail_fast: bool | None = None,
+    multiple_of: float | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    examples: list[Any] | None = None,
+    example: Any = Undefined,
+    openapi_examples: dict[str, Any] | None = None,
+    deprecated: Any = None,
+    include_in_schema: bool = True,
+    json_schema_extra: dict[str, Any] | None = None,
 ) -> Any:
     """A header: `user_agent: Annotated[str | None, Header()] = None` reads `User-Agent`."""
     info = HeaderInfo(
         default,
         default_factory=default_factory,
         alias=alias,
+        alias_priority=alias_priority,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
         title=title,
         description=description,
         gt=gt,
@@ -150,7 +292,22 @@ def Header(  # noqa: N802
         le=le,
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=pattern if pattern is not None else regex,
+        discriminator=discriminator,
+        strict=strict,
+        validate_default=validate_default,
+        union_mode=union_mode,
+        fail_fast=fail_fast,
+        multiple_of=multiple_of,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        examples=examples,
+        example=example,
+        openapi_examples=openapi_examples,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        json_schema_extra=json_schema_extra,
     )
     info.convert_underscores = convert_underscores
     return info
@@ -161,6 +318,9 @@ def Cookie(  # noqa: N802
     *,
     default_factory: Callable[[], Any] | None = None,
     alias: str | None = None,
+    alias_priority: int | None = None,
+    validation_alias: str | None = None,
+    serialization_alias: str | None = None,
     title: str | None = None,
     description: str | None = None,
     gt: float | None = None,
@@ -170,12 +330,31 @@ def Cookie(  # noqa: N802
     min_length: int | None = None,
     max_length: int | None = None,
     pattern: str | None = None,
+    regex: str | None = None,
+    discriminator: Any = None,
+    strict: bool | None = None,
+    validate_default: bool | None = None,
+    union_mode: str | None = None,
+    fail_fast: bool | None = None,
+    multiple_of: float | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    examples: list[Any] | None = None,
+    example: Any = Undefined,
+    openapi_examples: dict[str, Any] | None = None,
+    deprecated: Any = None,
+    include_in_schema: bool = True,
+    json_schema_extra: dict[str, Any] | None = None,
 ) -> Any:
     """A cookie: `session_id: Annotated[str | None, Cookie()] = None`."""
     return CookieInfo(
         default,
         default_factory=default_factory,
         alias=alias,
+        alias_priority=alias_priority,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
         title=title,
         description=description,
         gt=gt,
@@ -184,7 +363,22 @@ def Cookie(  # noqa: N802
         le=le,
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=pattern if pattern is not None else regex,
+        discriminator=discriminator,
+        strict=strict,
+        validate_default=validate_default,
+        union_mode=union_mode,
+        fail_fast=fail_fast,
+        multiple_of=multiple_of,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        examples=examples,
+        example=example,
+        openapi_examples=openapi_examples,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        json_schema_extra=json_schema_extra,
     )
 
 
@@ -195,6 +389,9 @@ def Body(  # noqa: N802
     embed: bool = False,
     media_type: str = "application/json",
     alias: str | None = None,
+    alias_priority: int | None = None,
+    validation_alias: str | None = None,
+    serialization_alias: str | None = None,
     title: str | None = None,
     description: str | None = None,
     gt: float | None = None,
@@ -204,6 +401,22 @@ def Body(  # noqa: N802
     min_length: int | None = None,
     max_length: int | None = None,
     pattern: str | None = None,
+    regex: str | None = None,
+    discriminator: Any = None,
+    strict: bool | None = None,
+    validate_default: bool | None = None,
+    union_mode: str | None = None,
+    fail_fast: bool | None = None,
+    multiple_of: float | None = None,
+    allow_inf_nan: bool | None = None,
+    max_digits: int | None = None,
+    decimal_places: int | None = None,
+    examples: list[Any] | None = None,
+    example: Any = Undefined,
+    openapi_examples: dict[str, Any] | None = None,
+    deprecated: Any = None,
+    include_in_schema: bool = True,
+    json_schema_extra: dict[str, Any] | None = None,
 ) -> Any:
     """A body value: `importance: Annotated[int, Body(gt=0)]`, or `item: Annotated[Item,
     Body(embed=True)]` to read `{"item": {...}}`."""
@@ -213,6 +426,9 @@ def Body(  # noqa: N802
         embed=embed,
         media_type=media_type,
         alias=alias,
+        alias_priority=alias_priority,
+        validation_alias=validation_alias,
+        serialization_alias=serialization_alias,
         title=title,
         description=description,
         gt=gt,
@@ -221,7 +437,22 @@ def Body(  # noqa: N802
         le=le,
         min_length=min_length,
         max_length=max_length,
-        pattern=pattern,
+        pattern=pattern if pattern is not None else regex,
+        discriminator=discriminator,
+        strict=strict,
+        validate_default=validate_default,
+        union_mode=union_mode,
+        fail_fast=fail_fast,
+        multiple_of=multiple_of,
+        allow_inf_nan=allow_inf_nan,
+        max_digits=max_digits,
+        decimal_places=decimal_places,
+        examples=examples,
+        example=example,
+        openapi_examples=openapi_examples,
+        deprecated=deprecated,
+        include_in_schema=include_in_schema,
+        json_schema_extra=json_schema_extra,
     )
 
 

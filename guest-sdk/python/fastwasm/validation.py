@@ -596,6 +596,7 @@ class CompiledField:
             schema["default"] = jsonable_encoder(
                 default if self.written_default is Undefined else self.written_default
             )
+        self.info.documented(schema)
         if self.info.description is not None:
             schema["description"] = self.info.description
         # pydantic titles a field after its name unless its type is named: the reference to

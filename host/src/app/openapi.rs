@@ -4,7 +4,7 @@
 //! Python app documents itself as it did on FastAPI and clients generated from it keep working.
 
 use super::declared::Operation;
-use super::params::{Location, ParamRule};
+use super::params::{LITERAL_MARKER, Location, ParamRule};
 use super::{App, Protocol};
 use crate::config::ApiInfo;
 use serde_json::{Map, Value, json};
@@ -18,6 +18,9 @@ const SUCCESS_DESCRIPTION: &str = "Successful Response";
 
 /// A fragment key that leaves an operation out of the document (`include_in_schema=False`).
 const HIDDEN: &str = "x-fastwasm-hidden";
+/// A parameter schema's key holding fields of its Parameter Object (the Python SDK's
+/// `deprecated`, `openapi_examples`, `example`).
+const PARAMETER_MARKER: &str = "x-fastwasm-parameter";
 
 /// The OpenAPI document of `app`.
 pub fn document(app: &App, info: &ApiInfo) -> Value {
@@ -184,19 +187,45 @@ fn parameters(params: &[ParamRule]) -> Value {
         params
             .iter()
             .filter(move |param| param.location == *location)
+            .filter(|param| param.schema_json.get(HIDDEN) != Some(&Value::Bool(true)))
             .map(|param| {
+                let mut schema = param.schema_json.clone();
+                let beside = strip_markers(&mut schema);
                 let mut entry = Map::new();
                 entry.insert("name".into(), param.wire.clone().into());
                 entry.insert("in".into(), location_name(param.location).into());
                 entry.insert("required".into(), param.required.into());
-                entry.insert("schema".into(), param.schema_json.clone());
+                entry.insert("schema".into(), schema);
                 if let Some(description) = &param.description {
                     entry.insert("description".into(), description.clone().into());
+                }
+                if let Some(Value::Object(beside)) = beside {
+                    entry.extend(beside);
                 }
                 Value::Object(entry)
             })
     });
     Value::Array(listed.collect())
+}
+
+/// A parameter schema's markers for the host, out of the document: the `Literal` marker (in
+/// the schema or its `anyOf` members) and the hidden one; the Parameter Object's own fields
+/// (`deprecated`, `examples`, `example`), returned to go beside the schema.
+fn strip_markers(schema: &mut Value) -> Option<Value> {
+    fn strip_literal(schema: &mut Value) {
+        match schema {
+            Value::Object(object) => {
+                object.remove(LITERAL_MARKER);
+                object.values_mut().for_each(strip_literal);
+            }
+            Value::Array(members) => members.iter_mut().for_each(strip_literal),
+            _ => {}
+        }
+    }
+    strip_literal(schema);
+    let object = schema.as_object_mut()?;
+    object.remove(HIDDEN);
+    object.remove(PARAMETER_MARKER)
 }
 
 fn location_name(location: Location) -> &'static str {

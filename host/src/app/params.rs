@@ -80,7 +80,17 @@ pub struct ValueSchema {
     max_length: Option<u64>,
     pattern: Option<(String, Regex)>,
     choices: Option<Vec<Value>>,
+    /// The choices are a `Literal`'s: compared with the raw string, `literal_error` otherwise.
+    literal: bool,
+    min_items: Option<u64>,
+    max_items: Option<u64>,
+    /// A string `format` the host checks (`uuid`); other formats only document.
+    uuid: bool,
 }
+
+/// The key by which the Python SDK marks an `enum` as a `Literal`'s values; the OpenAPI
+/// document leaves it out.
+pub const LITERAL_MARKER: &str = "x-fastwasm-literal";
 
 impl ValueSchema {
     /// Reads a declared schema; an unsupported or malformed one is a load error. Annotations
@@ -144,6 +154,7 @@ impl ValueSchema {
             Some(Value::Array(values)) if !values.is_empty() => Some(values.clone()),
             Some(other) => return Err(format!("`enum` must be a non-empty array, got {other}")),
         };
+        let uuid = matches!(kind, Kind::String) && object.get("format") == Some(&json!("uuid"));
         Ok(Self {
             kind,
             minimum: number("minimum")?,
@@ -154,6 +165,10 @@ impl ValueSchema {
             max_length: length("maxLength")?,
             pattern,
             choices,
+            literal: object.get(LITERAL_MARKER) == Some(&Value::Bool(true)),
+            min_items: length("minItems")?,
+            max_items: length("maxItems")?,
+            uuid,
         })
     }
 
@@ -193,6 +208,10 @@ impl ValueSchema {
             max_length: None,
             pattern: None,
             choices: None,
+            literal: false,
+            min_items: None,
+            max_items: None,
+            uuid: false,
         }
     }
 
@@ -203,6 +222,9 @@ impl ValueSchema {
 
     /// Coerces one raw string to a JSON value of this schema.
     fn coerce(&self, raw: &str) -> Result<Value, Failure> {
+        if self.literal {
+            return self.literal_choice(raw);
+        }
         let value = match &self.kind {
             Kind::Integer => parse_integer(raw).ok_or_else(|| {
                 Failure::new(
@@ -229,10 +251,58 @@ impl ValueSchema {
                     "Input should be a valid boolean, unable to interpret input",
                 )
             })?,
+            Kind::String if self.uuid => {
+                check_uuid(raw).map_err(|error| {
+                    Failure::new(
+                        "uuid_parsing",
+                        &format!("Input should be a valid UUID, {error}"),
+                    )
+                    .ctx(json!({ "error": error }))
+                })?;
+                Value::String(raw.to_owned())
+            }
             Kind::String | Kind::Any | Kind::Array(_) => Value::String(raw.to_owned()),
         };
         self.check(&value, raw)?;
         Ok(value)
+    }
+
+    /// pydantic's `Literal` check of a request's string: equal to one of the string values (an
+    /// integer value never equals a string, so it never matches, as under FastAPI).
+    fn literal_choice(&self, raw: &str) -> Result<Value, Failure> {
+        let choices = self.choices.as_deref().unwrap_or_default();
+        if choices.iter().any(|choice| choice.as_str() == Some(raw)) {
+            return Ok(Value::String(raw.to_owned()));
+        }
+        let expected = quote_choices(choices);
+        Err(
+            Failure::new("literal_error", &format!("Input should be {expected}"))
+                .ctx(json!({ "expected": expected })),
+        )
+    }
+
+    /// pydantic's list lengths: `too_long` for an input longer than allowed, before its items
+    /// are validated (their errors are then not reported); `too_short` once they all are valid.
+    fn check_items(&self, count: usize, items_done: bool) -> Result<(), Failure> {
+        let count = count as u64;
+        let items = |n: u64| format!("item{}", plural(n));
+        if let Some(min) = self.min_items.filter(|min| items_done && count < *min) {
+            let msg = format!(
+                "List should have at least {min} {} after validation, not {count}",
+                items(min)
+            );
+            return Err(Failure::new("too_short", &msg)
+                .ctx(json!({ "field_type": "List", "min_length": min, "actual_length": count })));
+        }
+        if let Some(max) = self.max_items.filter(|max| count > *max) {
+            let msg = format!(
+                "List should have at most {max} {} after validation, not {count}",
+                items(max)
+            );
+            return Err(Failure::new("too_long", &msg)
+                .ctx(json!({ "field_type": "List", "max_length": max, "actual_length": count })));
+        }
+        Ok(())
     }
 
     /// A bound as pydantic states it in an error's `ctx`: as a float for a float parameter
@@ -297,9 +367,12 @@ impl ValueSchema {
 }
 
 /// The keywords `ValueSchema` enforces.
-const VALIDATION_KEYWORDS: [&str; 10] = [
+const VALIDATION_KEYWORDS: [&str; 13] = [
     "type",
     "items",
+    "minItems",
+    "maxItems",
+    LITERAL_MARKER,
     "enum",
     "minimum",
     "exclusiveMinimum",
@@ -376,6 +449,67 @@ fn parse_integer(raw: &str) -> Option<Value> {
         return Some(Value::from(n));
     }
     digits.parse::<u64>().ok().map(Value::from)
+}
+
+/// pydantic's UUID parsing (the `uuid` crate's): 32 hex digits, or five hyphenated groups of
+/// 8-4-4-4-12, bare, in braces or after `urn:uuid:`, in any case. A failure is the crate's
+/// diagnosis, which pydantic's message ends with.
+fn check_uuid(raw: &str) -> Result<(), String> {
+    let hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
+    let hyphenated = |s: &str| {
+        s.len() == 36
+            && s.bytes()
+                .enumerate()
+                .all(|(i, b)| matches!(i, 8 | 13 | 18 | 23) == (b == b'-'))
+            && hex(&s.replace('-', ""))
+    };
+    let braced = raw
+        .strip_prefix('{')
+        .and_then(|rest| rest.strip_suffix('}'));
+    let urn = raw.strip_prefix("urn:uuid:");
+    if (raw.len() == 32 && hex(raw))
+        || hyphenated(raw)
+        || braced.is_some_and(hyphenated)
+        || urn.is_some_and(hyphenated)
+    {
+        return Ok(());
+    }
+    let (body, offset, simple) = match (braced, urn) {
+        (Some(body), _) => (body, 1, false),
+        (None, Some(body)) => (body, "urn:uuid:".len(), false),
+        (None, None) => (raw, 0, true),
+    };
+    let mut hyphens = Vec::new();
+    for (index, character) in body.char_indices() {
+        if character == '-' {
+            hyphens.push(index);
+        } else if !character.is_ascii_hexdigit() {
+            return Err(format!(
+                "invalid character: found `{character}` at {}",
+                index + offset
+            ));
+        }
+    }
+    if hyphens.is_empty() && simple {
+        return Err(format!("invalid length: found {}", body.len()));
+    }
+    if hyphens.len() != 4 {
+        return Err(format!(
+            "invalid group count: expected 5, found {}",
+            hyphens.len() + 1
+        ));
+    }
+    const STARTS: [usize; 5] = [0, 9, 14, 19, 24];
+    const LENGTHS: [usize; 5] = [8, 4, 4, 4, 12];
+    let group = (0..4)
+        .find(|&group| hyphens[group] != STARTS[group + 1] - 1)
+        .unwrap_or(4);
+    let end = hyphens.get(group).copied().unwrap_or(body.len());
+    Err(format!(
+        "invalid group length in group {group}: expected {}, found {}",
+        LENGTHS[group],
+        end.saturating_sub(STARTS[group])
+    ))
 }
 
 /// pydantic's lax booleans.
@@ -515,7 +649,18 @@ pub fn validate(
         }
         let coerced = match &rule.schema.kind {
             Kind::Array(items) => {
+                let lengths = |done| {
+                    rule.schema.check_items(raw.len(), done).map_err(|failure| {
+                        let input = raw.iter().map(|item| json!(item)).collect();
+                        failure.into_error_with(loc(), Value::Array(input))
+                    })
+                };
+                if let Err(error) = lengths(false) {
+                    errors.push(error);
+                    continue;
+                }
                 let mut list = Vec::with_capacity(raw.len());
+                let before = errors.len();
                 for (index, item) in raw.iter().enumerate() {
                     if errors.len() >= MAX_ERRORS {
                         break;
@@ -528,6 +673,13 @@ pub fn validate(
                             errors.push(failure.into_error(loc, item));
                         }
                     }
+                }
+                if errors.len() > before {
+                    continue;
+                }
+                if let Err(error) = lengths(true) {
+                    errors.push(error);
+                    continue;
                 }
                 Value::Array(list)
             }
@@ -565,11 +717,15 @@ fn latin1(bytes: &[u8]) -> Cow<'_, str> {
 
 impl Failure {
     fn into_error(self, loc: Vec<Value>, input: &str) -> ValidationError {
+        self.into_error_with(loc, Value::String(input.to_owned()))
+    }
+
+    fn into_error_with(self, loc: Vec<Value>, input: Value) -> ValidationError {
         ValidationError {
             kind: self.kind.into(),
             loc,
             msg: self.msg,
-            input: Value::String(input.to_owned()),
+            input,
             ctx: self.ctx,
         }
     }
@@ -738,6 +894,163 @@ mod tests {
                 {"type": "missing", "loc": ["query", "needed"], "msg": "Field required", "input": null},
             ]})
         );
+    }
+
+    #[test]
+    fn a_literal_answers_literal_error_and_never_matches_an_integer_value() {
+        let mode = rule(
+            "mode",
+            Location::Query,
+            true,
+            json!({"enum": ["a", "b"], "type": "string", LITERAL_MARKER: true}),
+        );
+        assert_eq!(
+            run(std::slice::from_ref(&mode), &[], "mode=b").unwrap(),
+            [("mode".to_owned(), r#""b""#.to_owned())]
+        );
+        assert_eq!(
+            run(&[mode], &[], "mode=c").unwrap_err(),
+            json!({"detail": [{"type": "literal_error", "loc": ["query", "mode"],
+                               "msg": "Input should be 'a' or 'b'", "input": "c",
+                               "ctx": {"expected": "'a' or 'b'"}}]})
+        );
+        // pydantic compares the string "2" with the integer 2: never equal.
+        let n = rule(
+            "n",
+            Location::Query,
+            true,
+            json!({"enum": [1, 2], "type": "integer", LITERAL_MARKER: true}),
+        );
+        assert_eq!(
+            run(&[n], &[], "n=2").unwrap_err(),
+            json!({"detail": [{"type": "literal_error", "loc": ["query", "n"],
+                               "msg": "Input should be 1 or 2", "input": "2",
+                               "ctx": {"expected": "1 or 2"}}]})
+        );
+        // Inside `X | None` too.
+        let optional = rule(
+            "m",
+            Location::Query,
+            false,
+            json!({"anyOf": [{"enum": ["a"], "type": "string", LITERAL_MARKER: true},
+                             {"type": "null"}]}),
+        );
+        let detail = run(&[optional], &[], "m=1").unwrap_err();
+        assert_eq!(detail["detail"][0]["type"], "literal_error");
+    }
+
+    #[test]
+    fn list_lengths_are_checked_as_pydantic_checks_them() {
+        let tags = rule(
+            "t",
+            Location::Query,
+            true,
+            json!({"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 3}),
+        );
+        let tags = std::slice::from_ref(&tags);
+        assert_eq!(
+            run(tags, &[], "t=1&t=2").unwrap(),
+            [("t".to_owned(), "[1,2]".to_owned())]
+        );
+        assert_eq!(
+            run(tags, &[], "t=1").unwrap_err(),
+            json!({"detail": [{"type": "too_short", "loc": ["query", "t"],
+                               "msg": "List should have at least 2 items after validation, not 1",
+                               "input": ["1"],
+                               "ctx": {"field_type": "List", "min_length": 2, "actual_length": 1}}]})
+        );
+        assert_eq!(
+            run(tags, &[], "t=1&t=2&t=3&t=4").unwrap_err(),
+            json!({"detail": [{"type": "too_long", "loc": ["query", "t"],
+                               "msg": "List should have at most 3 items after validation, not 4",
+                               "input": ["1", "2", "3", "4"],
+                               "ctx": {"field_type": "List", "max_length": 3, "actual_length": 4}}]})
+        );
+        // Too many values: that is the only error, bad items or not, as in FastAPI.
+        let detail = run(tags, &[], "t=x&t=1&t=2&t=3").unwrap_err();
+        assert_eq!(detail["detail"].as_array().unwrap().len(), 1);
+        assert_eq!(detail["detail"][0]["type"], "too_long");
+        // Too few: a bad item is the only error.
+        let detail = run(tags, &[], "t=x").unwrap_err();
+        assert_eq!(detail["detail"].as_array().unwrap().len(), 1);
+        assert_eq!(detail["detail"][0]["loc"], json!(["query", "t", 0]));
+        let one = rule(
+            "o",
+            Location::Query,
+            true,
+            json!({"type": "array", "items": {}, "maxItems": 1}),
+        );
+        let detail = run(&[one], &[], "o=a&o=b").unwrap_err();
+        assert_eq!(
+            detail["detail"][0]["msg"],
+            "List should have at most 1 item after validation, not 2"
+        );
+    }
+
+    #[test]
+    fn a_uuid_is_checked_and_diagnosed_as_pydantic_does() {
+        let id = rule(
+            "u",
+            Location::Query,
+            true,
+            json!({"type": "string", "format": "uuid"}),
+        );
+        let id = std::slice::from_ref(&id);
+        for valid in [
+            "c9bf9e57-1685-4c89-bafb-ff5af830be8a",
+            "C9BF9E5716854C89BAFBFF5AF830BE8A",
+            "{c9bf9e57-1685-4c89-bafb-ff5af830be8a}",
+            "urn:uuid:c9bf9e57-1685-4c89-bafb-ff5af830be8a",
+        ] {
+            assert!(run(id, &[], &format!("u={valid}")).is_ok(), "{valid}");
+        }
+        // What pydantic 2.14 says of each.
+        let cases = [
+            ("abc", "invalid length: found 3"),
+            ("", "invalid length: found 0"),
+            (
+                "c9bf9e57-1685-4c89-bafb-ff5af830be8x",
+                "invalid character: found `x` at 35",
+            ),
+            (
+                "c9bf9e571685-4c89-bafb-ff5af830be8a",
+                "invalid group count: expected 5, found 4",
+            ),
+            (
+                "c9bf9e5716854c89bafbff5af830be8aa",
+                "invalid length: found 33",
+            ),
+            (
+                "c9bf9e57-1685-4c89-bafb-ff5af830be8a1",
+                "invalid group length in group 4: expected 12, found 13",
+            ),
+            (
+                "c9bf9e57-1685-4c89-bafbf-f5af830be8a",
+                "invalid group length in group 3: expected 4, found 5",
+            ),
+            (
+                "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+                "invalid character: found `z` at 0",
+            ),
+            (
+                "c9bf9e57-1685-4c89-bafb-ff5af830be-a",
+                "invalid group count: expected 5, found 6",
+            ),
+            (
+                "%20c9bf9e57-1685-4c89-bafb-ff5af830be8a",
+                "invalid character: found ` ` at 0",
+            ),
+        ];
+        for (raw, error) in cases {
+            let detail = run(id, &[], &format!("u={raw}")).unwrap_err();
+            assert_eq!(
+                detail["detail"][0],
+                json!({"type": "uuid_parsing", "loc": ["query", "u"],
+                       "msg": format!("Input should be a valid UUID, {error}"),
+                       "input": raw.replace("%20", " "), "ctx": {"error": error}}),
+                "{raw}"
+            );
+        }
     }
 
     #[test]

@@ -14,6 +14,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
+import param_options
 from fastwasm import (
     APIRouter,
     BaseModel,
@@ -44,6 +45,8 @@ from fastwasm.security import (
 )
 
 app = FastAPI()
+# The parameter options section, shared with FastAPI (see `param_options.py`).
+app.include_router(param_options.router)
 
 
 # --- Parameters: the host validates them against the schemas the SDK declares. ------------
