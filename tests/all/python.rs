@@ -925,7 +925,10 @@ async fn a_def_operation_behind_async_dependencies_is_served_as_fastapi_serves_i
     let server = lab();
     let routes = run(&["routes", &format!("{REPO}/tests/guests/py_lab")]);
     let table = String::from_utf8_lossy(&routes.stdout);
-    let line = table.lines().find(|line| line.contains("/mixed/me")).unwrap();
+    let line = table
+        .lines()
+        .find(|line| line.contains("/mixed/me"))
+        .unwrap();
     assert!(line.contains("sync"), "{table}");
 
     let (status, _, body) = get(server.url("/mixed/me")).await;
