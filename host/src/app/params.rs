@@ -649,13 +649,17 @@ pub fn validate(
         }
         let coerced = match &rule.schema.kind {
             Kind::Array(items) => {
+                // The list-length error, if any, before (`done == false`) or after the items.
                 let lengths = |done| {
-                    rule.schema.check_items(raw.len(), done).map_err(|failure| {
-                        let input = raw.iter().map(|item| json!(item)).collect();
-                        failure.into_error_with(loc(), Value::Array(input))
-                    })
+                    rule.schema
+                        .check_items(raw.len(), done)
+                        .err()
+                        .map(|failure| {
+                            let input = raw.iter().map(|item| json!(item)).collect();
+                            failure.into_error_with(loc(), Value::Array(input))
+                        })
                 };
-                if let Err(error) = lengths(false) {
+                if let Some(error) = lengths(false) {
                     errors.push(error);
                     continue;
                 }
@@ -677,7 +681,7 @@ pub fn validate(
                 if errors.len() > before {
                     continue;
                 }
-                if let Err(error) = lengths(true) {
+                if let Some(error) = lengths(true) {
                     errors.push(error);
                     continue;
                 }
