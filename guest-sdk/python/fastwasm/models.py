@@ -134,24 +134,25 @@ def decorated(cls: type) -> list[_Decorated]:
     return list(found.values())
 
 
+#: The exceptions a validator may raise to fail validation, with pydantic's error type and
+#: the words its message starts with.
+_RAISED = (
+    (AssertionError, "assertion_error", "Assertion failed"),
+    (ValueError, "value_error", "Value error"),
+)
+
+
 def raised_error(err: Exception, loc: Any, value: Any) -> dict[str, Any] | None:
     """pydantic's error for a validator's `ValueError` or `AssertionError`; None for others."""
-    if isinstance(err, AssertionError):
-        return {
-            "type": "assertion_error",
-            "loc": list(loc),
-            "msg": f"Assertion failed, {err}",
-            "input": value,
-            "ctx": {"error": err},
-        }
-    if isinstance(err, ValueError):
-        return {
-            "type": "value_error",
-            "loc": list(loc),
-            "msg": f"Value error, {err}",
-            "input": value,
-            "ctx": {"error": err},
-        }
+    for raised, kind, words in _RAISED:
+        if isinstance(err, raised):
+            return {
+                "type": kind,
+                "loc": list(loc),
+                "msg": f"{words}, {err}",
+                "input": value,
+                "ctx": {"error": err},
+            }
     return None
 
 

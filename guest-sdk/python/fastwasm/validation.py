@@ -728,6 +728,26 @@ class ModelValidator(_Structured):
             found = self.__dict__["_checks"] = decorated(self.cls)
         return found
 
+    def _handler(
+        self, proceed: Callable[[Any], Any], loc: Loc, errors: Errors
+    ) -> Callable[[Any], Any]:
+        """A `wrap` validator's `handler`: runs the validation it wraps, and when that fails
+        raises pydantic's `ValidationError` with the errors it added (located from the wrapped
+        value, as pydantic locates them), taking them back out of `errors`."""
+        count = len(errors)
+
+        def handler(value: Any) -> Any:
+            from .exceptions import ValidationError
+
+            result = proceed(value)
+            if result is INVALID:
+                raised = [{**error, "loc": error["loc"][len(loc):]} for error in errors[count:]]
+                del errors[count:]
+                raise ValidationError(self.cls.__name__, raised)
+            return result
+
+        return handler
+
     def _run(self, check: Any, args: tuple[Any, ...], info: Any, loc: Loc, raw: Any, errors: Errors) -> Any:
         """A validator function's result, or its `ValueError`/`AssertionError` as pydantic's
         error (any other exception goes through, as in pydantic)."""
@@ -790,19 +810,7 @@ class ModelValidator(_Structured):
             if check.mode == "plain":
                 return self._run(check, (value,), info, loc, value, errors)
             if check.mode == "wrap":
-                def handler(item: Any) -> Any:
-                    from .exceptions import ValidationError
-
-                    result = inner(item, index - 1)
-                    if result is INVALID:
-                        raised = [
-                            {**error, "loc": error["loc"][len(loc):]} for error in errors[count:]
-                        ]
-                        del errors[count:]
-                        raise ValidationError(self.cls.__name__, raised)
-                    return result
-
-                count = len(errors)
+                handler = self._handler(lambda item: inner(item, index - 1), loc, errors)
                 return self._run(check, (value, handler), info, loc, value, errors)
             value = inner(value, index - 1)
             if value is INVALID:
@@ -824,20 +832,7 @@ class ModelValidator(_Structured):
                 item = self._run(check, (item,), None, loc, item, errors)
                 return INVALID if item is INVALID else inner(item, index - 1)
             if check.mode == "wrap":
-                count = len(errors)
-
-                def handler(given: Any) -> Any:
-                    from .exceptions import ValidationError
-
-                    result = inner(given, index - 1)
-                    if result is INVALID:
-                        raised = [
-                            {**error, "loc": error["loc"][len(loc):]} for error in errors[count:]
-                        ]
-                        del errors[count:]
-                        raise ValidationError(self.cls.__name__, raised)
-                    return result
-
+                handler = self._handler(lambda given: inner(given, index - 1), loc, errors)
                 return self._run(check, (item, handler), None, loc, item, errors)
             model = inner(item, index - 1)
             if model is INVALID:
