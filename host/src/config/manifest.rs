@@ -328,8 +328,6 @@ impl Manifest {
     }
 }
 
-/// The defaults with the `[server]` table applied; a relative `cache_dir` is read against the
-/// app folder.
 /// What a short form (`python = …`, `javascript = …`) expands to: the build command a long-form
 /// entry would spell out, the wasm it writes, and the toolchain it needs.
 struct ShortForm {
@@ -365,7 +363,7 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
         .path
         .clone()
         .unwrap_or_else(|| PathBuf::from(format!("build/{name}.wasm")));
-    let out = path.to_string_lossy();
+    let out = shell_quoted(&path.to_string_lossy());
     let short = if let Some(target) = &raw.python {
         let (module, attribute) = target.split_once(':').unwrap_or((target, "app"));
         if !is_identifier(module) || !is_identifier(attribute) {
@@ -379,7 +377,7 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
         ShortForm {
             build: format!(
                 "FASTWASM_APP_ATTRIBUTE={attribute} componentize-py -d \"$FASTWASM_WIT\" -w service \
-                 componentize -p \"$FASTWASM_PYTHON_SDK\" -p . fastwasm.component.{module} -o '{out}'"
+                 componentize -p \"$FASTWASM_PYTHON_SDK\" -p . fastwasm.component.{module} -o {out}"
             ),
             path,
             toolchain: Toolchain::Python,
@@ -391,19 +389,23 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
                 "component `{name}`: `javascript` names the entry file, e.g. `javascript = \"app.js\"`"
             );
         }
-        let bundle = path.with_extension("js");
-        let bundle = bundle.to_string_lossy();
+        let bundle = shell_quoted(&path.with_extension("js").to_string_lossy());
         ShortForm {
             build: format!(
-                "rolldown -c \"$FASTWASM_JS_SDK/rolldown.config.mjs\" --input '{entry}' --file '{bundle}' \
-                 && componentize-js '{bundle}' --wit \"$FASTWASM_WIT\" --world-name sync-service \
-                 --disable http fetch-event --out '{out}'"
+                "rolldown -c \"$FASTWASM_JS_SDK/rolldown.config.mjs\" --input '{entry}' --file {bundle} \
+                 && componentize-js {bundle} --wit \"$FASTWASM_WIT\" --world-name sync-service \
+                 --disable http fetch-event --out {out}"
             ),
             path,
             toolchain: Toolchain::JavaScript,
         }
     };
     Ok(Some(short))
+}
+
+/// `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened.
+fn shell_quoted(text: &str) -> String {
+    format!("'{}'", text.replace('\'', r"'\''"))
 }
 
 fn is_identifier(name: &str) -> bool {
@@ -414,6 +416,8 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// The defaults with the `[server]` table applied; a relative `cache_dir` is read against the
+/// app folder.
 fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
     let mut settings = Settings::default();
     for (key, value) in table {

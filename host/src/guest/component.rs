@@ -85,8 +85,8 @@ impl Component {
 
     /// Calls operation `operation` of `kind` under `deadline`: async ones on a shared instance
     /// (one of its own under `isolation = "request"`), sync and blocking ones on a pooled
-    /// instance (or a fresh one) on the blocking pool. `body` is the request body as it arrives, for an async
-    /// operation that declared a streamed body.
+    /// instance (or a fresh one) on the blocking pool. `body` is the request body as it
+    /// arrives, for an async operation that declared a streamed body.
     #[allow(clippy::too_many_arguments)]
     pub async fn handle(
         &self,

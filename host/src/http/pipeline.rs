@@ -46,11 +46,11 @@ pub async fn respond(
         } => (*target, template.raw.clone(), params),
         RouteMatch::MethodNotAllowed(allowed) => return method_not_allowed(&allowed),
         RouteMatch::NotFound => {
-            return match runtime.settings().redirect_slashes {
-                true => redirect::answer(&app.router, &req),
-                false => None,
-            }
-            .unwrap_or_else(|| respond::status(StatusCode::NOT_FOUND));
+            let redirect = runtime.settings().redirect_slashes;
+            return redirect
+                .then(|| redirect::answer(&app.router, &req))
+                .flatten()
+                .unwrap_or_else(|| respond::status(StatusCode::NOT_FOUND));
         }
     };
     let op = &app.operations[op_index];

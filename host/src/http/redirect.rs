@@ -2,18 +2,15 @@
 //! toggled is taken (by any method), is answered 307 to that twin.
 
 use super::respond::{HttpResponse, ResponseBody};
+use super::websocket;
 use crate::app::{RouteMatch, Router};
-use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, LOCATION, UPGRADE};
+use hyper::header::{CONTENT_LENGTH, HOST, HeaderValue, LOCATION};
 use hyper::{Request, Response, StatusCode};
 
 /// The 307 to the twin of `req`'s path, when `router` takes that twin and not the path.
 /// WebSocket handshakes are not redirected, as Starlette redirects only HTTP requests.
 pub fn answer<T, B>(router: &Router<T>, req: &Request<B>) -> Option<HttpResponse> {
-    let websocket = req
-        .headers()
-        .get(UPGRADE)
-        .is_some_and(|upgrade| upgrade.as_bytes().eq_ignore_ascii_case(b"websocket"));
-    if websocket {
+    if websocket::asks_for_websocket(req) {
         return None;
     }
     let uri = req.uri();
@@ -47,9 +44,10 @@ fn toggled(path: &str) -> Option<String> {
     if path == "/" {
         return None;
     }
-    Some(match path.strip_suffix('/') {
-        Some(_) => path.trim_end_matches('/').to_owned(),
-        None => format!("{path}/"),
+    Some(if path.ends_with('/') {
+        path.trim_end_matches('/').to_owned()
+    } else {
+        format!("{path}/")
     })
 }
 

@@ -14,8 +14,8 @@ use crate::guest::{
 };
 use hyper::body::Incoming;
 use hyper::header::{
-    CONNECTION, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY, SEC_WEBSOCKET_PROTOCOL,
-    SEC_WEBSOCKET_VERSION, UPGRADE,
+    CONNECTION, HeaderMap, HeaderName, HeaderValue, SEC_WEBSOCKET_ACCEPT, SEC_WEBSOCKET_KEY,
+    SEC_WEBSOCKET_PROTOCOL, SEC_WEBSOCKET_VERSION, UPGRADE,
 };
 use hyper::upgrade::OnUpgrade;
 use hyper::{Request, Response, StatusCode};
@@ -33,14 +33,7 @@ pub struct Upgrade {
 /// `None` when it does not (answer [`upgrade_required`]).
 pub fn upgrade(req: &mut Request<Incoming>) -> Option<Upgrade> {
     let headers = req.headers();
-    let has_token = |name, token: &str| {
-        headers.get_all(name).iter().any(|value| {
-            value.to_str().is_ok_and(|v| {
-                v.split(',')
-                    .any(|part| part.trim().eq_ignore_ascii_case(token))
-            })
-        })
-    };
+    let has_token = |name, token| has_token(headers, name, token);
     let key = headers
         .get(SEC_WEBSOCKET_KEY)
         .map(|key| key.as_bytes().to_vec());
@@ -53,6 +46,21 @@ pub fn upgrade(req: &mut Request<Incoming>) -> Option<Upgrade> {
     Some(Upgrade {
         on_upgrade: hyper::upgrade::on(req),
         accept_key: derive_accept_key(&key),
+    })
+}
+
+/// Whether `req` asks to become a WebSocket (`Upgrade: websocket`), well formed or not.
+pub fn asks_for_websocket<B>(req: &Request<B>) -> bool {
+    has_token(req.headers(), UPGRADE, "websocket")
+}
+
+/// Whether a comma-separated header `name` lists `token`, in any case.
+fn has_token(headers: &HeaderMap, name: HeaderName, token: &str) -> bool {
+    headers.get_all(name).iter().any(|value| {
+        value.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|part| part.trim().eq_ignore_ascii_case(token))
+        })
     })
 }
 
