@@ -20,6 +20,7 @@ mod openapi_security;
 mod outbound;
 mod polyglot;
 mod python;
+mod python_forms;
 mod python_params;
 mod python_streaming;
 mod redis_server;

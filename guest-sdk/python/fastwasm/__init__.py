@@ -30,7 +30,8 @@ from .exceptions import (
 from .fields import Field
 from .host import log, sleep
 from .models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
-from .params import Body, Cookie, Depends, Header, Path, Query, Security
+from .datastructures import UploadFile
+from .params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from .requests import Request
 from .responses import (
     HTMLResponse,
@@ -57,6 +58,8 @@ __all__ = [
     "FastAPI",
     "FastWasm",
     "Field",
+    "File",
+    "Form",
     "HTMLResponse",
     "HTTPException",
     "Header",
@@ -70,6 +73,7 @@ __all__ = [
     "Response",
     "Security",
     "StreamingResponse",
+    "UploadFile",
     "ValidationError",
     "WebSocket",
     "WebSocketDisconnect",

@@ -1,8 +1,14 @@
-"""Reading an operation's JSON body into its arguments, with FastAPI's 422 errors: the
-body is parsed as JSON when its content type says so (or says nothing), then validated
-against the body arguments — one argument is the whole body; several, or one declared with
+"""Reading an operation's body into its arguments, with FastAPI's 422 errors.
+
+A JSON body is parsed when its content type says so (or says nothing), then validated against
+the body arguments — one argument is the whole body; several, or one declared with
 `Body(embed=True)`, are keys of a JSON object. A body without a JSON content type is validated
-as the bytes it is (and fails against a model), as FastAPI's strict content type check does."""
+as the bytes it is (and fails against a model), as FastAPI's strict content type check does.
+
+An operation with a `Form()` or `File()` argument reads its body as a form instead (see
+`forms`): each argument is the field of its name — all of a list's, the last of another's; an
+empty text or an empty file counts as absent — unless the one argument is a model, which then
+reads every field of the form."""
 
 from __future__ import annotations
 
@@ -12,12 +18,21 @@ from typing import Any
 
 from .dependencies import BodyField
 from .exceptions import HTTPException, RequestValidationError
+from .datastructures import FormData, UploadFile
 from .fields import Undefined
 from .encoders import jsonable_encoder
+from .forms import read_form
 from .openapi import field_title
+from .params import FileInfo, FormInfo
 from .validation import (
+    BytesValidator,
     CompiledField,
     Errors,
+    ModelValidator,
+    NullableValidator,
+    SequenceValidator,
+    UnionValidator,
+    Validator,
     is_named_type,
     json_schema,
     missing,
@@ -39,9 +54,19 @@ class BodyPlan:
 
     def __init__(self, fields: list[BodyField], unique_id: str) -> None:
         self.fields = fields
-        self.embed = len(fields) > 1 or fields[0].info.embed
+        forms = [field for field in fields if isinstance(field.info, FormInfo)]
+        #: Whether the body is read as a form (FastAPI reads it so when any part is a form's).
+        self.form = bool(forms)
+        self.embed = (
+            len(fields) > 1
+            or fields[0].info.embed
+            or (self.form and not isinstance(fields[0].validator, ModelValidator))
+        )
         self.required = any(field.info.required for field in fields)
-        self.media_type = fields[0].info.media_type
+        if any(isinstance(field.info, FileInfo) for field in fields):
+            self.media_type = "multipart/form-data"
+        else:
+            self.media_type = (forms or fields)[0].info.media_type
         #: The operation's unique id, which names an embedded body's schema, as in FastAPI.
         self.unique_id = unique_id
 
@@ -67,7 +92,10 @@ class BodyPlan:
         return schema
 
     def read(self, content_type: str | None, raw: bytes) -> dict[str, Any]:
-        """Each body argument's value by key; raises `RequestValidationError` (422)."""
+        """Each body argument's value by key; raises `RequestValidationError` (422), or
+        `HTTPException` (400) for a body that cannot be parsed."""
+        if self.form:
+            return self._form_values(read_form(content_type, raw))
         body: Any = Undefined
         if raw:
             if content_type and _is_json(content_type):
@@ -109,6 +137,31 @@ class BodyPlan:
             raise RequestValidationError(errors)
         return values
 
+    def _form_values(self, form: FormData) -> dict[str, Any]:
+        errors: Errors = []
+        values: dict[str, Any] = {}
+        if not self.embed:
+            # One model reads the whole form: its fields as named, and the rest as extras.
+            field = self.fields[0]
+            assert isinstance(field.validator, ModelValidator)
+            parts = field.validator.fields
+            data = {part.key: _form_field(form, part.key, part.validator) for part in parts}
+            data = {key: value for key, value in data.items() if value is not Undefined}
+            known = {part.key for part in parts}
+            extras: dict[str, list[Any]] = {}
+            for key, value in form.multi_items():
+                if key not in known:
+                    extras.setdefault(key, []).append(value)
+            data.update({key: vs[0] if len(vs) == 1 else vs for key, vs in extras.items()})
+            values[field.key] = self._value(field, data, ("body",), errors)
+        else:
+            for field in self.fields:
+                part = _form_field(form, field.key, field.validator)
+                values[field.key] = self._value(field, part, ("body", field.key), errors)
+        if errors:
+            raise RequestValidationError(errors)
+        return values
+
     @staticmethod
     def _value(field: BodyField, value: Any, loc: tuple[Any, ...], errors: Errors) -> Any:
         if value is Undefined:
@@ -116,6 +169,57 @@ class BodyPlan:
                 return missing(errors, loc, None)
             return field.info.get_default()
         return field.validator(value, loc, errors)
+
+
+def _form_field(form: FormData, key: str, validator: Validator) -> Any:
+    """The value of field `key` in `form` as FastAPI hands it to validation: `Undefined` when
+    absent or empty; a file's bytes when the field is `bytes`."""
+    if _is_sequence(validator):
+        value: Any = [item for item in form.getlist(key) if not _is_empty_file(item)]
+        if not value:
+            return Undefined
+        if _is_bytes(_item(validator)):
+            value = [_file_bytes(item) for item in value]
+        return value
+    value = form.get(key)
+    if value is None or value == "" or _is_empty_file(value):
+        return Undefined
+    return _file_bytes(value) if _is_bytes(validator) else value
+
+
+def _is_empty_file(value: Any) -> bool:
+    # What a browser sends for a file input left empty.
+    return isinstance(value, UploadFile) and value.filename == "" and value.size == 0
+
+
+def _file_bytes(value: Any) -> Any:
+    if not isinstance(value, UploadFile):
+        return value
+    position = value.file.tell()
+    content = value.file.read()
+    value.file.seek(position)
+    return content
+
+
+def _unwrapped(validator: Validator) -> list[Validator]:
+    if isinstance(validator, NullableValidator):
+        return _unwrapped(validator.inner)
+    if isinstance(validator, UnionValidator):
+        return [inner for member in validator.members for inner in _unwrapped(member)]
+    return [validator]
+
+
+def _is_sequence(validator: Validator) -> bool:
+    return any(isinstance(member, SequenceValidator) for member in _unwrapped(validator))
+
+
+def _item(validator: Validator) -> Validator:
+    sequence = next(m for m in _unwrapped(validator) if isinstance(m, SequenceValidator))
+    return sequence.item
+
+
+def _is_bytes(validator: Validator) -> bool:
+    return any(isinstance(member, BytesValidator) for member in _unwrapped(validator))
 
 
 def _unparsable() -> HTTPException:

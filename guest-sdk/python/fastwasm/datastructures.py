@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import urllib.parse
-from typing import Iterable, Iterator, Mapping
+from typing import Any, BinaryIO, Iterable, Iterator, Mapping
 
 
 class Headers(Mapping[str, str]):
@@ -58,15 +59,15 @@ class Headers(Mapping[str, str]):
         return f"Headers({self._list!r})"
 
 
-class QueryParams(Mapping[str, str]):
-    """The query string's parameters: a key given several times reads as its last value (as in
+class ImmutableMultiDict(Mapping[str, Any]):
+    """Pairs in the order sent: a key given several times reads as its last value (as in
     Starlette); `getlist` gives them all."""
 
-    def __init__(self, query: str) -> None:
-        self._list = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    def __init__(self, items: Iterable[tuple[str, Any]] = ()) -> None:
+        self._list = list(items)
         self._last = dict(self._list)
 
-    def __getitem__(self, key: str) -> str:
+    def __getitem__(self, key: str) -> Any:
         return self._last[key]
 
     def __iter__(self) -> Iterator[str]:
@@ -75,11 +76,21 @@ class QueryParams(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._last)
 
-    def getlist(self, key: str) -> list[str]:
+    def getlist(self, key: str) -> list[Any]:
         return [value for name, value in self._list if name == key]
 
-    def multi_items(self) -> list[tuple[str, str]]:
+    def multi_items(self) -> list[tuple[str, Any]]:
         return list(self._list)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._list!r})"
+
+
+class QueryParams(ImmutableMultiDict):
+    """The query string's parameters."""
+
+    def __init__(self, query: str) -> None:
+        super().__init__(urllib.parse.parse_qsl(query, keep_blank_values=True))
 
     def __str__(self) -> str:
         return urllib.parse.urlencode(self._list)
@@ -106,3 +117,54 @@ class URL:
 
     def __repr__(self) -> str:
         return f"URL({str(self)!r})"
+
+
+class UploadFile:
+    """A file of a `multipart/form-data` body, as Starlette's: the whole file is in memory
+    (the host reads the body whole, within `max_body_bytes`), so the async methods return at
+    once and `file` is a plain binary file for `def` operations."""
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.file = file
+        self.size = size
+        self.filename = filename
+        self.headers = headers if headers is not None else Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    async def read(self, size: int = -1) -> bytes:
+        return self.file.read(size)
+
+    async def write(self, data: bytes) -> None:
+        if self.size is not None:
+            self.size += len(data)
+        self.file.write(data)
+
+    async def seek(self, offset: int) -> None:
+        self.file.seek(offset)
+
+    async def close(self) -> None:
+        self.file.close()
+
+    def __repr__(self) -> str:
+        return (
+            f"UploadFile(filename={self.filename!r}, size={self.size!r}, "
+            f"headers={self.headers!r})"
+        )
+
+    @classmethod
+    def of(cls, content: bytes, filename: str, headers: Headers) -> UploadFile:
+        return cls(io.BytesIO(content), size=len(content), filename=filename, headers=headers)
+
+
+class FormData(ImmutableMultiDict):
+    """A form's fields, text or `UploadFile`, in the order sent."""

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from . import annotations as ann
+from .datastructures import UploadFile
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
 from .fields import Constraints, FieldInfo, Undefined
@@ -24,6 +25,7 @@ from .openapi import field_title
 from .params import (
     BodyInfo,
     DependsInfo,
+    File,
     HeaderInfo,
     ParamInfo,
     ParamLocation,
@@ -236,6 +238,8 @@ def _add_argument(
         value = Undefined if default is inspect.Parameter.empty else default
         if name in path_names:
             marker = PathInfo(value)
+        elif _is_upload(inner):
+            marker = File(value)
         elif _is_scalar(inner):
             marker = QueryInfo(value)
         else:
@@ -304,6 +308,15 @@ def _extend_unique(scopes: list[str], more: list[str]) -> None:
 
 
 _SCALARS = (str, int, float, bool, uuid.UUID)
+
+
+def _is_upload(annotation: Any) -> bool:
+    """Whether an argument without a marker is a file of the form, as FastAPI reads an
+    `UploadFile` (or a list of them, or either or `None`)."""
+    annotation, _ = ann.strip_optional(annotation)
+    if typing.get_origin(annotation) in (list, set, tuple):
+        annotation = (typing.get_args(annotation) or (None,))[0]
+    return annotation is UploadFile
 
 
 def _is_scalar(annotation: Any) -> bool:

@@ -456,6 +456,43 @@ def Body(  # noqa: N802
     )
 
 
+class FormInfo(BodyInfo):
+    """A field of a form body (`application/x-www-form-urlencoded` or `multipart/form-data`):
+    read from the form by its name, never as the whole body (unless it is a model)."""
+
+    @classmethod
+    def of(cls, body: BodyInfo) -> FormInfo:
+        form = cls.__new__(cls)
+        form.__dict__.update(vars(body))
+        return form
+
+
+class FileInfo(FormInfo):
+    """A file of a `multipart/form-data` body: its bytes, or the `UploadFile`."""
+
+
+def Form(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    media_type: str = "application/x-www-form-urlencoded",
+    **keywords: Any,
+) -> Any:
+    """A form field: `username: Annotated[str, Form()]`. Takes `Body`'s keywords."""
+    return FormInfo.of(Body(default, media_type=media_type, **keywords))
+
+
+def File(  # noqa: N802
+    default: Any = Undefined,
+    *,
+    media_type: str = "multipart/form-data",
+    **keywords: Any,
+) -> Any:
+    """A file of a multipart form: `file: Annotated[bytes, File()]` for its bytes, or an
+    `UploadFile` argument (which needs no marker) for its name, type and content. Takes
+    `Body`'s keywords."""
+    return FileInfo.of(Body(default, media_type=media_type, **keywords))
+
+
 class DependsInfo:
     """`Depends(callable)`: a value computed per request by a function of this component (its
     own parameters become the operation's), or `Depends("name")`: a named dependency the host

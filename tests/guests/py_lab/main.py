@@ -14,6 +14,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
+import form_fields
 import param_options
 from fastwasm import (
     APIRouter,
@@ -47,6 +48,8 @@ from fastwasm.security import (
 app = FastAPI()
 # The parameter options section, shared with FastAPI (see `param_options.py`).
 app.include_router(param_options.router)
+# Forms and files, shared with FastAPI (see `form_fields.py`).
+app.include_router(form_fields.router)
 
 
 # --- Parameters: the host validates them against the schemas the SDK declares. ------------
