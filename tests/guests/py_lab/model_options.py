@@ -1,0 +1,230 @@
+"""pydantic's model options as real FastAPI apps use them — `field_validator` in every mode
+(with `info.data`, `info.field_name`, several fields), `model_validator` before, after and
+wrap, validators raising `ValueError` or failing an `assert`, and `model_config`'s `extra`,
+`title`, `frozen` and `populate_by_name` — in one file that runs unchanged under FastAPI
+(`uvicorn model_options:app` in `target/fastapi-venv`) and in the lab component (its `main.py`
+includes `router`): `tests/all/python_models.rs` sends both the same requests and compares
+their answers and the models' schemas."""
+
+try:
+    from fastapi import APIRouter, FastAPI
+    from pydantic import (
+        BaseModel,
+        ConfigDict,
+        Field,
+        ValidationError,
+        ValidationInfo,
+        field_validator,
+        model_validator,
+    )
+except ImportError:
+    from fastwasm import (
+        APIRouter,
+        BaseModel,
+        ConfigDict,
+        FastAPI,
+        Field,
+        ValidationError,
+        ValidationInfo,
+        field_validator,
+        model_validator,
+    )
+
+router = APIRouter()
+
+
+class Signup(BaseModel):
+    """Field validators after and before validation, reading the fields validated before."""
+
+    username: str
+    password: str
+    password2: str
+    age: int = 18
+    tags: list[str] = []
+
+    @field_validator("username")
+    @classmethod
+    def normalised(cls, value: str) -> str:
+        value = value.strip().lower()
+        if not value.isalnum():
+            raise ValueError("must be alphanumeric")
+        return value
+
+    @field_validator("password2")
+    @classmethod
+    def passwords_match(cls, value: str, info: ValidationInfo) -> str:
+        if "password" in info.data and value != info.data["password"]:
+            raise ValueError("passwords do not match")
+        return value
+
+    @field_validator("age")
+    @classmethod
+    def adult(cls, value: int) -> int:
+        assert value >= 18, "must be an adult"
+        return value
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def split(cls, value):
+        return value.split(",") if isinstance(value, str) else value
+
+
+@router.post("/models/signup")
+def signup(user: Signup):
+    return user
+
+
+class Name(BaseModel):
+    """One validator for several fields, naming the field it validates."""
+
+    first: str
+    last: str
+    nick: str | None = None
+
+    @field_validator("first", "last")
+    @classmethod
+    def titled(cls, value: str, info: ValidationInfo) -> str:
+        return f"{info.field_name}={value.title()}"
+
+
+@router.post("/models/name")
+def name(name: Name):
+    return name
+
+
+class Reading(BaseModel):
+    """A wrap validator catching what the validation it wraps raises; a plain one."""
+
+    value: int
+    unit: str = "M"
+
+    @field_validator("value", mode="wrap")
+    @classmethod
+    def kilo(cls, value, handler):
+        try:
+            return handler(value)
+        except ValidationError:
+            if isinstance(value, str) and value.endswith("k"):
+                return handler(value[:-1]) * 1000
+            raise
+
+    @field_validator("unit", mode="plain")
+    @classmethod
+    def upper(cls, value) -> str:
+        return str(value).upper()
+
+
+@router.post("/models/reading")
+def reading(reading: Reading):
+    return reading
+
+
+class Window(BaseModel):
+    """Model validators: before reshaping the input, after checking the fields together."""
+
+    start: int
+    end: int
+
+    @model_validator(mode="before")
+    @classmethod
+    def from_text(cls, data):
+        if isinstance(data, str):
+            start, _, end = data.partition("-")
+            return {"start": start, "end": end}
+        if isinstance(data, dict) and "bad" in data:
+            raise ValueError("no bad windows")
+        return data
+
+    @model_validator(mode="after")
+    def ordered(self):
+        if self.end < self.start:
+            raise ValueError("end before start")
+        return self
+
+    @model_validator(mode="after")
+    def short(self):
+        assert self.end - self.start <= 10, "too long"
+        return self
+
+
+@router.post("/models/window")
+def window(window: Window):
+    return window
+
+
+class Envelope(BaseModel):
+    """A wrap model validator: a default for a failing size, or the errors as they were."""
+
+    kind: str
+    size: int
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def sized(cls, data, handler):
+        try:
+            return handler(data)
+        except ValidationError:
+            if isinstance(data, dict) and "kind" in data:
+                return handler({**data, "size": 0})
+            raise
+
+
+@router.post("/models/envelope")
+def envelope(envelope: Envelope):
+    return envelope
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", title="A strict thing")
+
+    name: str
+    count: int = 1
+
+
+class Loose(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str
+
+
+@router.post("/models/strict")
+def strict(strict: Strict):
+    return strict
+
+
+@router.post("/models/loose")
+def loose(loose: Loose):
+    return loose
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    size: int = 0
+
+
+@router.post("/models/frozen")
+def frozen(item: Frozen):
+    try:
+        item.name = "changed"
+        raised = None
+    except ValidationError as err:
+        raised = [(error["type"], error["loc"], error["msg"]) for error in err.errors()]
+    return {"name": item.name, "raised": raised, "hashable": hash(item) == hash(Frozen(**dict(item)))}
+
+
+class Person(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    full_name: str = Field(alias="fullName")
+    age: int = 0
+
+
+@router.post("/models/person")
+def person(person: Person):
+    return {"person": person, "full_name": person.full_name}
+
+
+app = FastAPI()
+app.include_router(router)
