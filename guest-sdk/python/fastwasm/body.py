@@ -174,11 +174,12 @@ class BodyPlan:
 def _form_field(form: FormData, key: str, validator: Validator) -> Any:
     """The value of field `key` in `form` as FastAPI hands it to validation: `Undefined` when
     absent or empty; a file's bytes when the field is `bytes`."""
-    if _is_sequence(validator):
+    sequence = _sequence(validator)
+    if sequence is not None:
         value: Any = [item for item in form.getlist(key) if not _is_empty_file(item)]
         if not value:
             return Undefined
-        if _is_bytes(_item(validator)):
+        if _is_bytes(sequence.item):
             value = [_file_bytes(item) for item in value]
         return value
     value = form.get(key)
@@ -209,13 +210,9 @@ def _unwrapped(validator: Validator) -> list[Validator]:
     return [validator]
 
 
-def _is_sequence(validator: Validator) -> bool:
-    return any(isinstance(member, SequenceValidator) for member in _unwrapped(validator))
-
-
-def _item(validator: Validator) -> Validator:
-    sequence = next(m for m in _unwrapped(validator) if isinstance(m, SequenceValidator))
-    return sequence.item
+def _sequence(validator: Validator) -> SequenceValidator | None:
+    """The list (set, tuple) `validator` accepts, as it is or among a union's members."""
+    return next((m for m in _unwrapped(validator) if isinstance(m, SequenceValidator)), None)
 
 
 def _is_bytes(validator: Validator) -> bool:

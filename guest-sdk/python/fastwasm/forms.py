@@ -80,9 +80,11 @@ def _multipart(params: dict[str, str], raw: bytes) -> FormData:
     files = fields = 0
     for segment in segments[1:-1]:
         head, separator, content = segment.partition(b"\r\n\r\n")
-        if not separator or not head.lstrip(b" \t").startswith(b"\r\n"):
+        # The delimiter's line may end in transport padding before its line break.
+        head = head.lstrip(b" \t")
+        if not separator or not head.startswith(b"\r\n"):
             raise _bad("Invalid multipart data.")
-        headers = _part_headers(head.lstrip(b" \t")[2:])
+        headers = _part_headers(head[2:])
         _, options = _options(headers.get("content-disposition", ""))
         if "name" not in options:
             raise _bad('The Content-Disposition header field "name" must be provided.')

@@ -370,7 +370,7 @@ class UploadFileValidator(Validator):
         )
 
     def exact(self, value: Any) -> bool:
-        return self(value, (), []) is not INVALID
+        return isinstance(value, UploadFile)
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
         return dict(_BINARY_SCHEMA)
