@@ -3,7 +3,7 @@
 //! Swagger UI and ReDoc pages served offline, and `fastwasm openapi`.
 
 use crate::support::{
-    Server, app, built, client, fastapi_json, get, get_json, pinned_venv, run, shared_cache,
+    Server, app, built, client, fastapi_openapi, get, get_json, pinned_venv, run, shared_cache,
 };
 use fastwasm_test_artifacts::HELLO;
 use serde_json::{Value, json};
@@ -14,11 +14,7 @@ use std::time::{Duration, Instant};
 
 /// The document FastAPI itself makes for `examples/py-items/fastapi_twin.py`.
 fn fastapi_document() -> Value {
-    fastapi_json(
-        "examples/py-items",
-        "import json, fastapi_twin; print(json.dumps(fastapi_twin.app.openapi()))",
-        &[],
-    )
+    fastapi_openapi("examples/py-items", "fastapi_twin")
 }
 
 /// Where `ours` and `theirs` differ, one line per JSON path.

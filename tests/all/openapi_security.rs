@@ -4,7 +4,9 @@
 //! request inside the component. The document and the answers are compared with FastAPI's
 //! own for `tests/guests/py_lab/security_twin.py`, the same code under FastAPI.
 
-use crate::support::{Server, built, client, fastapi_json, get_json, send, shared_cache};
+use crate::support::{
+    Server, built, client, fastapi_json, fastapi_openapi, get_json, send, shared_cache,
+};
 use serde_json::{Value, json};
 
 fn lab() -> Server {
@@ -22,10 +24,7 @@ async fn security_schemes_are_documented_as_fastapi_documents_them() {
     let server = lab();
     let (status, served) = get_json(server.url("/openapi.json")).await;
     assert_eq!(status, 200);
-    let theirs = fastapi(
-        "import json, security_twin; print(json.dumps(security_twin.app.openapi()))",
-        &[],
-    );
+    let theirs = fastapi_openapi("tests/guests/py_lab", "security_twin");
     assert_eq!(
         served["components"]["securitySchemes"], theirs["components"]["securitySchemes"],
         "components.securitySchemes"

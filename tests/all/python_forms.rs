@@ -5,7 +5,9 @@
 //! strict twin, and malformed multipart bodies. FastAPI's `TestClient` encodes each request;
 //! the lab gets the same bytes, and its answers and OpenAPI document must equal FastAPI's.
 
-use crate::support::{Server, built, client, fastapi_json, get_json, send, shared_cache};
+use crate::support::{
+    Server, built, client, fastapi_json, fastapi_openapi, openapi_document, send, shared_cache,
+};
 use serde_json::{Value, json};
 
 /// Each case as `[path, content-type, body bytes, FastAPI's status, FastAPI's JSON]`.
@@ -114,15 +116,8 @@ async fn forms_and_files_answer_as_fastapi_does() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn forms_and_files_are_documented_as_fastapi_documents_them() {
-    let server = lab();
-    let (status, served) = get_json(server.url("/openapi.json")).await;
-    assert_eq!(status, 200);
-    let theirs = fastapi_json(
-        "tests/guests/py_lab",
-        "import json, warnings; warnings.simplefilter('ignore'); import form_fields; \
-         print(json.dumps(form_fields.app.openapi()))",
-        &[],
-    );
+    let served = openapi_document(&built("tests/guests/py_lab")).await;
+    let theirs = fastapi_openapi("tests/guests/py_lab", "form_fields");
     let paths = theirs["paths"].as_object().unwrap();
     assert_eq!(paths.len(), 10);
     for (path, item) in paths {

@@ -5,7 +5,9 @@
 //! `max_length` on lists, `UUID` parameters, and model fields with examples. The OpenAPI document and the answers
 //! to the same requests must equal FastAPI's.
 
-use crate::support::{Server, built, client, fastapi_json, get_json, send, shared_cache};
+use crate::support::{
+    Server, built, client, fastapi_json, fastapi_openapi, openapi_document, send, shared_cache,
+};
 use serde_json::{Value, json};
 
 fn lab() -> Server {
@@ -135,15 +137,8 @@ async fn parameter_options_answer_as_fastapi_does() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn parameter_options_are_documented_as_fastapi_documents_them() {
-    let server = lab();
-    let (status, served) = get_json(server.url("/openapi.json")).await;
-    assert_eq!(status, 200);
-    let theirs = fastapi_json(
-        "tests/guests/py_lab",
-        "import json, warnings; warnings.simplefilter('ignore'); import param_options; \
-         print(json.dumps(param_options.app.openapi()))",
-        &[],
-    );
+    let served = openapi_document(&built("tests/guests/py_lab")).await;
+    let theirs = fastapi_openapi("tests/guests/py_lab", "param_options");
     let paths = theirs["paths"].as_object().unwrap();
     assert_eq!(paths.len(), 5);
     for (path, item) in paths {

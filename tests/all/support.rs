@@ -352,6 +352,15 @@ pub fn fastapi_json(dir: &str, script: &str, args: &[&str]) -> serde_json::Value
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The OpenAPI document FastAPI itself makes for `module.app`, a twin file in `dir`.
+pub fn fastapi_openapi(dir: &str, module: &str) -> serde_json::Value {
+    let script = format!(
+        "import json, warnings; warnings.simplefilter('ignore'); import {module}; \
+         print(json.dumps({module}.app.openapi()))"
+    );
+    fastapi_json(dir, &script, &[])
+}
+
 /// The OpenAPI document a fresh server serves for the app folder `app`.
 pub async fn openapi_document(app: &Path) -> serde_json::Value {
     let server = Server::start_at(app, &[], &shared_cache());
