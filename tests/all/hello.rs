@@ -319,6 +319,36 @@ async fn body_over_the_limit_is_413() {
     assert_eq!(response.status(), 413);
 }
 
+#[tokio::test]
+async fn a_client_still_sending_a_large_body_hears_the_413() {
+    // Megabytes past the limit, more than the socket buffers hold: the client is still
+    // writing when the 413 goes out, and must read it, not a reset connection.
+    let server = hello();
+    for declared in [true, false] {
+        for _ in 0..3 {
+            let body = if declared {
+                reqwest::Body::from(vec![7u8; 8 << 20])
+            } else {
+                let chunks = (0..128).map(|_| Ok(vec![7u8; 64 << 10])).collect();
+                reqwest::Body::wrap_stream(futures_stream(chunks))
+            };
+            let response = client()
+                .post(server.url("/upload"))
+                .body(body)
+                .send()
+                .await
+                .unwrap_or_else(|err| panic!("declared length {declared}: {err:?}"));
+            assert_eq!(response.status(), 413);
+            assert_eq!(response.headers()["connection"], "close");
+            assert_eq!(
+                response.text().await.unwrap(),
+                r#"{"detail":"Payload Too Large"}"#
+            );
+        }
+    }
+    assert_eq!(get(server.url("/")).await.0, 200);
+}
+
 fn futures_stream(
     chunks: Vec<Result<Vec<u8>, std::io::Error>>,
 ) -> impl futures::Stream<Item = Result<Vec<u8>, std::io::Error>> + Send + 'static {

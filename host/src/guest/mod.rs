@@ -30,4 +30,4 @@ pub use exports::{Kind, Role};
 pub use instance::Instance;
 pub use pool::Priority;
 pub use runtime::Runtime;
-pub use streams::{BodyError, BodyFault, GuestBody, IncomingBody, Stalled};
+pub use streams::{BodyError, BodyFault, GuestBody, IncomingBody, Refused, Stalled};

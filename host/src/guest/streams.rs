@@ -13,6 +13,7 @@ use bytes::Bytes;
 use futures::channel::mpsc;
 use futures::{Sink, Stream};
 use http_body_util::combinators::BoxBody;
+use http_body_util::{BodyExt, Empty};
 use hyper::body::{Body, Frame};
 use std::future::Future;
 use std::pin::Pin;
@@ -75,6 +76,15 @@ pub enum BodyFault {
     Stalled,
 }
 
+/// A request body the host stopped reading: why, and its unread rest, which the HTTP layer
+/// may still read off the connection so that the client hears the answer.
+pub struct Refused {
+    /// Why reading stopped.
+    pub fault: BodyFault,
+    /// What the client has not yet sent, or the host not yet read.
+    pub rest: BoxBody<Bytes, BodyError>,
+}
+
 /// The error a request body ends with when its client stalls.
 #[derive(Debug)]
 pub struct Stalled;
@@ -92,16 +102,16 @@ pub struct IncomingBody {
     body: BoxBody<Bytes, BodyError>,
     limit: u64,
     read: u64,
-    fault: Option<oneshot::Sender<BodyFault>>,
+    fault: Option<oneshot::Sender<Refused>>,
 }
 
 impl IncomingBody {
     /// `body`, of which at most `limit` bytes reach the guest; past them, or when `body` fails
-    /// with [`Stalled`], the stream ends and `fault` says why.
+    /// with [`Stalled`], the stream ends and `fault` says why, handing over the unread rest.
     pub fn new(
         body: BoxBody<Bytes, BodyError>,
         limit: u64,
-        fault: oneshot::Sender<BodyFault>,
+        fault: oneshot::Sender<Refused>,
     ) -> Self {
         Self {
             body,
@@ -113,7 +123,9 @@ impl IncomingBody {
 
     fn fail(&mut self, fault: BodyFault) -> Poll<wasmtime::Result<StreamResult>> {
         if let Some(signal) = self.fault.take() {
-            let _ = signal.send(fault);
+            let rest =
+                std::mem::replace(&mut self.body, Empty::new().map_err(|n| match n {}).boxed());
+            let _ = signal.send(Refused { fault, rest });
         }
         Poll::Ready(Ok(StreamResult::Dropped))
     }

@@ -3,7 +3,7 @@
 //! down, and render the answer. Guest failures are logged here with the component, its version
 //! and the operation. WebSocket operations leave for `websocket` once routed.
 
-use super::body::TimedBody;
+use super::body::{TimedBody, linger};
 use super::redirect;
 use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
@@ -11,12 +11,13 @@ use super::websocket;
 use crate::app::{self, App, Operation, Protocol, RequestParts, RouteMatch};
 use crate::config::Settings;
 use crate::guest::{
-    Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Runtime, Stalled, types,
+    Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Refused, Runtime, Stalled,
+    types,
 };
 use bytes::Bytes;
-use http_body_util::{BodyExt, Limited};
+use http_body_util::BodyExt;
 use hyper::body::Incoming;
-use hyper::header::{ALLOW, CONTENT_LENGTH, HeaderValue};
+use hyper::header::{ALLOW, CONTENT_LENGTH, EXPECT, HeaderValue};
 use hyper::{Request, StatusCode};
 use std::sync::Arc;
 use tokio::sync::oneshot;
@@ -155,7 +156,7 @@ pub async fn respond(
 }
 
 /// A streamed request body and the signal that the host stopped reading it early.
-type Stream = (IncomingBody, oneshot::Receiver<BodyFault>);
+type Stream = (IncomingBody, oneshot::Receiver<Refused>);
 
 /// What a request's guest work came to: the call's outcome, or a streamed body the host
 /// stopped reading (too large, or stalled), which ends the call.
@@ -250,9 +251,13 @@ async fn call(
                 body,
                 deadline,
             );
-            let refused = |fault: BodyFault| {
-                Outcome::BodyRefused(match fault {
-                    BodyFault::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            let refused = |refused: Refused| {
+                Outcome::BodyRefused(match refused.fault {
+                    BodyFault::TooLarge => {
+                        linger(refused.rest);
+                        StatusCode::PAYLOAD_TOO_LARGE
+                    }
+                    // A stalled client sends nothing more to wait for.
                     BodyFault::Stalled => StatusCode::REQUEST_TIMEOUT,
                 })
             };
@@ -371,35 +376,62 @@ fn refuse_body(status: StatusCode) -> HttpResponse {
     response
 }
 
-/// 413 before reading a body whose declared length is past `limit`.
-fn check_declared_length(headers: &hyper::HeaderMap, limit: u64) -> Result<(), StatusCode> {
+/// 413 before reading a body whose declared length is past `limit`; else the body, to read.
+/// A client may be sending that body already: it is drained while the 413 is sent, unless
+/// the client waits for `100 Continue`, which reading would send it.
+fn check_declared_length(
+    body: TimedBody,
+    headers: &hyper::HeaderMap,
+    limit: u64,
+) -> Result<TimedBody, StatusCode> {
     let declared = headers
         .get(CONTENT_LENGTH)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit) {
-        return Err(StatusCode::PAYLOAD_TOO_LARGE);
+    if declared.is_none_or(|length| length <= limit) {
+        return Ok(body);
     }
-    Ok(())
+    let waits = headers
+        .get(EXPECT)
+        .is_some_and(|value| value.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+    if !waits {
+        linger(body);
+    }
+    Err(StatusCode::PAYLOAD_TOO_LARGE)
 }
 
 /// Reads the body up to `limit` bytes: 413 past it (before reading, when Content-Length says
-/// so), 400 when the client breaks off.
+/// so), 408 when the client stalls, 400 when it breaks off.
 async fn read_body(
     body: TimedBody,
     headers: &hyper::HeaderMap,
     limit: u64,
 ) -> Result<Bytes, StatusCode> {
-    check_declared_length(headers, limit)?;
+    let mut body = check_declared_length(body, headers, limit)?;
     let limit = usize::try_from(limit).unwrap_or(usize::MAX);
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(err) if err.is::<http_body_util::LengthLimitError>() => {
-            Err(StatusCode::PAYLOAD_TOO_LARGE)
+    let mut pieces: Vec<Bytes> = Vec::new();
+    let mut read = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = match frame {
+            Ok(frame) => frame,
+            Err(err) if err.is::<Stalled>() => return Err(StatusCode::REQUEST_TIMEOUT),
+            Err(_) => return Err(StatusCode::BAD_REQUEST),
+        };
+        let Ok(data) = frame.into_data() else {
+            continue; // trailers
+        };
+        read += data.len();
+        if read > limit {
+            linger(body);
+            return Err(StatusCode::PAYLOAD_TOO_LARGE);
         }
-        Err(err) if err.is::<Stalled>() => Err(StatusCode::REQUEST_TIMEOUT),
-        Err(_) => Err(StatusCode::BAD_REQUEST),
+        pieces.push(data);
     }
+    // Most bodies come in one piece: it is the body, uncopied.
+    Ok(match pieces.len() {
+        1 => pieces.swap_remove(0),
+        _ => pieces.concat().into(),
+    })
 }
 
 /// The body as a stream for the guest, held to `limit` as it flows.
@@ -408,7 +440,7 @@ fn streamed_body(
     headers: &hyper::HeaderMap,
     limit: u64,
 ) -> Result<Stream, StatusCode> {
-    check_declared_length(headers, limit)?;
+    let body = check_declared_length(body, headers, limit)?;
     let (fault, signal) = oneshot::channel();
     Ok((IncomingBody::new(body.boxed(), limit, fault), signal))
 }
