@@ -21,6 +21,7 @@ mod outbound;
 mod polyglot;
 mod python;
 mod python_forms;
+mod python_models;
 mod python_oauth2;
 mod python_params;
 mod python_streaming;

@@ -80,7 +80,7 @@ class BodyPlan:
             ]
             return object_schema(f"Body_{self.unique_id}", parts)
         field = self.fields[0]
-        schema = json_schema(field.validator)
+        schema = json_schema(field.validator, for_document=True)
         if is_named_type(field.validator):
             return schema
         if not field.info.required and field.info.default_factory is None:

@@ -90,6 +90,10 @@ class _Decorated:
         self.mode = mode
         self.fields = fields
 
+    def validates(self, field: str) -> bool:
+        """Whether this is a field validator of `field` (named, or every field by `"*"`)."""
+        return self.fields is not None and (field in self.fields or "*" in self.fields)
+
     def __get__(self, instance: Any, owner: type) -> Any:
         if self.static:
             return self.function
@@ -189,7 +193,7 @@ class BaseModel:
         annotated = inspect.get_annotations(cls)
         for check in decorated(cls):
             for name in check.fields or ():
-                if name not in annotated and not any(
+                if name != "*" and name not in annotated and not any(
                     name in inspect.get_annotations(base) for base in cls.__mro__[1:]
                 ):
                     fail(f"{cls.__name__}: a field_validator names {name!r}, which is no field")

@@ -261,7 +261,7 @@ class Route:
     def _response_schema(self, validator: Validator) -> dict[str, Any]:
         """The schema of what the operation answers, as FastAPI documents its response field,
         `Response_<unique id>`: titled after it unless it refers to a named type."""
-        schema = json_schema(validator)
+        schema = json_schema(validator, for_document=True)
         if not is_named_type(validator):
             schema["title"] = field_title(f"Response_{self.unique_id}")
         return document_schema(schema)
@@ -316,7 +316,7 @@ class Route:
                         f"{where(self.endpoint)}: response `{status}` model: {err}"
                     ) from None
                 content = entry.setdefault("content", {}).setdefault(media_type, {})
-                schema = json_schema(validator)
+                schema = json_schema(validator, for_document=True)
                 if not is_named_type(validator):
                     schema["title"] = field_title(f"Response_{status}_{self.unique_id}")
                 deep_update(content.setdefault("schema", {}), document_schema(schema))

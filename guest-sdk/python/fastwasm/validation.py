@@ -630,9 +630,12 @@ class CompiledField:
     #: The default as written, when `info` holds it converted: pydantic's schema states a
     #: float field's default `1` as `1`, though the field's value is `1.0`.
     written_default: Any = Undefined
+    #: A `plain` field validator replaces the field's validation, so pydantic's schema says
+    #: nothing of its type.
+    plain: bool = False
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        schema = self.validator.schema(defs)
+        schema = {} if self.plain else self.validator.schema(defs)
         if "$ref" in schema:
             schema = {"$ref": schema["$ref"]}
         if not self.info.required and self.info.default_factory is None:
@@ -647,7 +650,7 @@ class CompiledField:
             schema["description"] = self.info.description
         # pydantic titles a field after its name unless its type is named: the reference to
         # a model or an enum (even as `X | None`) carries no title.
-        if self.info.title or not refers_to_named_type(self.validator):
+        if self.info.title or self.plain or not refers_to_named_type(self.validator):
             schema["title"] = self.info.title or self.key.title().replace("_", " ")
         return schema
 
@@ -761,10 +764,15 @@ class _Structured(Validator):
 
 class ModelValidator(_Structured):
     def compile_fields(self) -> list[CompiledField]:
-        return [
+        fields = [
             compile_field(name, info.annotation, info)
             for name, info in self.cls.model_fields.items()
         ]
+        for field in fields:
+            field.plain = any(
+                check.mode == "plain" and check.validates(field.name) for check in self.checks()
+            )
+        return fields
 
     def checks(self) -> list[Any]:
         from .models import decorated
@@ -832,7 +840,7 @@ class ModelValidator(_Structured):
                     values[field.name] = field.info.get_default()
                 continue
             given.add(field.name)
-            mine = [check for check in checks if field.name in check.fields]
+            mine = [check for check in checks if check.validates(field.name)]
             info = ValidationInfo(dict(values), field.name)
             result = self._field_value(field, mine, raw, where, errors, info)
             if result is not INVALID:
@@ -1158,14 +1166,19 @@ def _check_constraints(annotation: Any, validator: Validator, constraints: Const
         raise UnsupportedType(f"{names} cannot constrain `{ann.describe(annotation)}`")
 
 
-def json_schema(validator: Validator) -> dict[str, Any]:
+def json_schema(validator: Validator, *, for_document: bool = False) -> dict[str, Any]:
     """A self-contained JSON Schema: a named type inline at the top, the types it refers to
-    under `$defs`, as pydantic's `model_json_schema` writes it."""
+    under `$defs`, as pydantic's `model_json_schema` writes it. `for_document`: a named type
+    titled otherwise than its name (`ConfigDict(title=...)`) stays a reference, since the host
+    files a titled schema under its title and FastAPI's document files it under its name."""
     defs: dict[str, Any] = {}
     schema = validator.schema(defs)
     name = schema.get("$ref", "").removeprefix("#/$defs/")
     # A recursive type stays a reference: its definition refers to itself.
-    if name and f'"#/$defs/{name}"' not in json.dumps(defs):
+    inline = name and f'"#/$defs/{name}"' not in json.dumps(defs)
+    if inline and for_document:
+        inline = defs[name].get("title", name) == name
+    if inline:
         schema = defs.pop(name)
     return {**schema, "$defs": defs} if defs else schema
 

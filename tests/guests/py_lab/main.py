@@ -15,6 +15,7 @@ from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
 import form_fields
+import model_options
 import param_options
 from fastwasm import (
     APIRouter,
@@ -50,6 +51,8 @@ app = FastAPI()
 app.include_router(param_options.router)
 # Forms and files, shared with FastAPI (see `form_fields.py`).
 app.include_router(form_fields.router)
+# pydantic model options, shared with FastAPI (see `model_options.py`).
+app.include_router(model_options.router)
 
 
 # --- Parameters: the host validates them against the schemas the SDK declares. ------------

@@ -226,5 +226,23 @@ def person(person: Person):
     return {"person": person, "full_name": person.full_name}
 
 
+class Trimmed(BaseModel):
+    """One validator for every field, by `"*"`."""
+
+    name: str
+    city: str = "nowhere"
+    visits: int = 0
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def stripped(cls, value):
+        return value.strip() if isinstance(value, str) else value
+
+
+@router.post("/models/trimmed")
+def trimmed(item: Trimmed):
+    return item
+
+
 app = FastAPI()
 app.include_router(router)
