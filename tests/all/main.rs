@@ -3,6 +3,7 @@
 mod c_guest;
 mod capabilities;
 mod concurrency;
+mod cors;
 mod dependencies;
 mod deploy;
 mod dev;

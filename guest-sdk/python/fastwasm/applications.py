@@ -50,6 +50,43 @@ class FastWasm(APIRouter):
         super()._add(*args, **kwargs)
         self._operations = None
 
+    def add_middleware(self, middleware_class: type, *args: Any, **options: Any) -> None:
+        """FastAPI's `add_middleware` fails the build: ASGI middleware cannot wrap operations
+        in a component. For `CORSMiddleware` the error gives the host's settings that answer
+        the same, for every component of the app."""
+        from .fields import caller
+        from .middleware.cors import CORSMiddleware, server_table
+
+        if middleware_class is CORSMiddleware:
+            try:
+                table = server_table(options)
+            except TypeError as err:
+                raise DeclarationError(f"{caller()}: {err}") from None
+            raise DeclarationError(
+                f"{caller()}: CORS is answered by the host, for every component: instead of "
+                f"`add_middleware(CORSMiddleware, ...)`, put this in fastwasm.toml (or give "
+                f"the same as `fastwasm serve --cors-...` flags):\n\n{table}\n"
+            )
+        name = getattr(middleware_class, "__name__", repr(middleware_class))
+        raise DeclarationError(
+            f"{caller()}: `add_middleware({name})`: ASGI middleware cannot run in a component "
+            f"(CORS is the host's: its `cors_*` settings)"
+        )
+
+    def middleware(self, middleware_type: str) -> Callable[[Provided], Provided]:
+        """`@app.middleware("http")` fails the build, naming the function: a component has no
+        ASGI layer around its operations."""
+
+        def decorator(call: Provided) -> Provided:
+            raise DeclarationError(
+                f"{where(call)}: `@app.middleware({middleware_type!r})` is not supported: a "
+                f"component has no ASGI layer around its operations (write the work as a "
+                f"dependency of the app, `FastAPI(dependencies=[Depends(...)])`; CORS is the "
+                f"host's `cors_*` settings)"
+            )
+
+        return decorator
+
     def provider(
         self, name: str, *, description: str | None = None
     ) -> Callable[[Provided], Provided]:

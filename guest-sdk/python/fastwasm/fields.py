@@ -104,7 +104,7 @@ class FieldInfo:
         self.examples = examples
         # pydantic takes a message or a `warnings.deprecated` too; the document says `true`.
         self.deprecated = bool(deprecated) if deprecated is not None else None
-        self.declared_at = _caller()
+        self.declared_at = caller()
         if callable(json_schema_extra):
             self._unmatched("json_schema_extra", "a callable one is not supported; pass a dict")
         self.json_schema_extra = json_schema_extra
@@ -279,7 +279,7 @@ _UNMATCHED = {
 }
 
 
-def _caller() -> str:
+def caller() -> str:
     """`file:line` of the code that called `Field(...)`/`Query(...)`, for build errors."""
     frame = sys._getframe(1)
     package = os.path.dirname(__file__)

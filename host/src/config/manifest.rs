@@ -426,8 +426,19 @@ fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
             toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => {
                 value.to_string()
             }
+            // A list setting: its items, comma-separated as on the command line.
+            toml::Value::Array(items) => items
+                .iter()
+                .map(|item| match item {
+                    toml::Value::String(text) if !text.contains(',') => Ok(text.clone()),
+                    _ => Err(anyhow!(
+                        "[server] `{key}`: expected an array of strings without commas, got {item}"
+                    )),
+                })
+                .collect::<Result<Vec<_>>>()?
+                .join(","),
             other => bail!(
-                "[server] `{key}`: expected a string or a number, got a {}",
+                "[server] `{key}`: expected a string, a number or an array of strings, got a {}",
                 other.type_str()
             ),
         };
@@ -613,6 +624,30 @@ mod tests {
             err("[[component]]\nname='a'\npath='a.wasm'\ntoolchain='cobol'\n")
                 .contains("unknown toolchain `cobol`")
         );
+        assert!(
+            err(&format!("[server]\ncors_allow_origins = [\"a,b\"]\n{one}"))
+                .contains("expected an array of strings without commas")
+        );
+        assert!(
+            err(&format!(
+                "[server]\ncors_allow_origins = {{ a = 1 }}\n{one}"
+            ))
+            .contains("expected a string, a number or an array of strings, got a table")
+        );
+        // A list setting takes an array, or the flag's comma-separated text.
+        let listed = Manifest::parse(
+            Path::new("/a"),
+            &format!(
+                "[server]\ncors_allow_origins = [\"https://a.example\", \"https://b.example\"]\n\
+                 cors_allow_methods = \"GET, POST\"\n{one}"
+            ),
+        )
+        .unwrap();
+        assert_eq!(
+            listed.settings.cors_allow_origins,
+            ["https://a.example", "https://b.example"]
+        );
+        assert_eq!(listed.settings.cors_allow_methods, ["GET", "POST"]);
         // Out-of-range values parse: the command line may still correct them before the check.
         let zero = Manifest::parse(
             Path::new("/a"),

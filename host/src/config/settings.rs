@@ -83,7 +83,7 @@ impl SettingValue for bool {
     }
 }
 
-/// A path on this server, such as `/docs`; empty for none.
+/// Text, such as a path on this server (`/docs`); empty for none.
 impl SettingValue for Option<String> {
     fn parse(text: &str) -> Result<Self, String> {
         Ok((!text.is_empty()).then(|| text.to_owned()))
@@ -91,6 +91,23 @@ impl SettingValue for Option<String> {
 
     fn to_text(&self) -> String {
         self.clone().unwrap_or_default()
+    }
+}
+
+/// A list of words, such as origins or header names: comma-separated as text (a `[server]`
+/// value may also be an array of strings).
+impl SettingValue for Vec<String> {
+    fn parse(text: &str) -> Result<Self, String> {
+        Ok(text
+            .split(',')
+            .map(str::trim)
+            .filter(|item| !item.is_empty())
+            .map(str::to_owned)
+            .collect())
+    }
+
+    fn to_text(&self) -> String {
+        self.join(",")
     }
 }
 
@@ -145,6 +162,46 @@ fn url_path(value: &Option<String>) -> Result<(), String> {
         }
         _ => Ok(()),
     }
+}
+
+fn origins(values: &Vec<String>) -> Result<(), String> {
+    for origin in values {
+        let well_formed = origin == "*"
+            || (origin.contains("://")
+                && !origin.ends_with('/')
+                && origin.bytes().all(|byte| byte.is_ascii_graphic()));
+        if !well_formed {
+            return Err(format!(
+                "must list origins such as `https://app.example.com` (scheme, host and port, no \
+                 path), or `*`, not `{origin}`"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn regex(value: &Option<String>) -> Result<(), String> {
+    match value {
+        Some(pattern) => regex::Regex::new(pattern)
+            .map(drop)
+            .map_err(|err| format!("is not a regular expression: {err}")),
+        None => Ok(()),
+    }
+}
+
+/// HTTP tokens (method and header names), or `*`.
+fn tokens(values: &Vec<String>) -> Result<(), String> {
+    for value in values {
+        let token = value
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte));
+        if !token {
+            return Err(format!(
+                "must list names such as `X-Token` (or `*`), not `{value}`"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn longer_than_zero(value: &Duration) -> Result<(), String> {
@@ -357,6 +414,26 @@ settings! {
     /// A path no route takes, whose twin with the trailing slash added or removed is taken, is
     /// answered 307 to that twin (FastAPI's `redirect_slashes`).
     redirect_slashes: bool = "true", any;
+    /// Origins whose pages may call the API from a browser (CORS, as FastAPI's
+    /// `CORSMiddleware`): `https://app.example.com`, comma-separated, or `*` for any; with
+    /// neither this nor `cors_allow_origin_regex`, no CORS headers are sent.
+    cors_allow_origins: Vec<String> = "", origins;
+    /// Origins allowed besides `cors_allow_origins`: those the whole of this regular
+    /// expression matches, such as `https://.*\.example\.com`.
+    cors_allow_origin_regex: Option<String> = "", regex;
+    /// Methods a cross-origin request may use (comma-separated, or `*`).
+    cors_allow_methods: Vec<String> = "GET", tokens;
+    /// Headers a cross-origin request may send beyond the always-allowed `Accept`,
+    /// `Accept-Language`, `Content-Language` and `Content-Type` (comma-separated, or `*`).
+    cors_allow_headers: Vec<String> = "", tokens;
+    /// Whether cross-origin requests may carry cookies and credentials.
+    cors_allow_credentials: bool = "false", any;
+    /// Response headers a cross-origin page may read (comma-separated).
+    cors_expose_headers: Vec<String> = "", tokens;
+    /// Seconds a browser may keep a preflight's answer.
+    cors_max_age: u64 = "600", any;
+    /// Whether a preflight asking for private-network access is allowed.
+    cors_allow_private_network: bool = "false", any;
     /// Where compiled components are cached (`~/.cache/fastwasm` when `XDG_CACHE_HOME` is
     /// unset). It must belong to this user and not be writable by others.
     cache_dir: Option<PathBuf> = "", any;
@@ -559,6 +636,35 @@ mod tests {
         settings.sync_workers = 1;
         settings.set("max_wasm_stack_bytes", "134217728").unwrap();
         assert!(settings.validate().unwrap_err().contains("at most 64 MiB"));
+    }
+
+    #[test]
+    fn cors_settings_are_checked() {
+        let check = |key: &str, text: &str| {
+            let mut settings = Settings::default();
+            settings.set(key, text).unwrap();
+            settings.validate()
+        };
+        check(
+            "cors_allow_origins",
+            "https://a.example, http://b.example:8080, *",
+        )
+        .unwrap();
+        assert!(
+            check("cors_allow_origins", "a.example")
+                .unwrap_err()
+                .contains("origins such as `https://app.example.com`")
+        );
+        assert!(check("cors_allow_origins", "https://a.example/").is_err());
+        check("cors_allow_origin_regex", r"https://.*\.example\.com").unwrap();
+        assert!(
+            check("cors_allow_origin_regex", "https://(")
+                .unwrap_err()
+                .starts_with("`cors_allow_origin_regex` is not a regular expression")
+        );
+        check("cors_allow_headers", "X-Token, *").unwrap();
+        assert!(check("cors_allow_headers", "X Token").is_err());
+        assert!(check("cors_allow_methods", "GET;POST").is_err());
     }
 
     #[test]

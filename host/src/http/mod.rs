@@ -1,10 +1,11 @@
 //! One request, accept to response: [`Server`] accepts connections under the HTTP limits and
 //! holds the app snapshot; `pipeline` routes a request, validates it, resolves its dependencies
 //! (`scope`), calls the operation and renders the answer (`respond`); `websocket` answers the
-//! handshake of WebSocket operations.
+//! handshake of WebSocket operations; `cors` answers preflights and marks answers for browsers.
 
 mod body;
 mod connection;
+mod cors;
 mod docs;
 mod health;
 mod pipeline;

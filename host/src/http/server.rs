@@ -3,6 +3,7 @@
 //! that drains in-flight requests.
 
 use super::connection::{self, ShedLog};
+use super::cors::Cors;
 use super::docs::Docs;
 use super::health;
 use super::pipeline::{self, Served};
@@ -15,7 +16,7 @@ use crate::guest::Runtime;
 use anyhow::Result;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
-use hyper::header::HeaderValue;
+use hyper::header::{HeaderValue, ORIGIN};
 use hyper::service::service_fn;
 use hyper::{Request, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -46,6 +47,8 @@ pub struct Server {
     /// Set once the server drains: readiness fails while requests are still served.
     draining: AtomicBool,
     docs: Docs,
+    /// The CORS policy, when the settings allow an origin.
+    cors: Option<Cors>,
 }
 
 impl Server {
@@ -58,6 +61,7 @@ impl Server {
             in_flight: Arc::new(Semaphore::new(settings.max_in_flight)),
             draining: AtomicBool::new(false),
             docs: Docs::new(&settings),
+            cors: Cors::new(&settings),
             settings,
         })
     }
@@ -171,17 +175,31 @@ impl Server {
         let request_id = request_id::ensure(req.headers_mut());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let mut served = Served::default();
-        let mut response = match self.in_flight.try_acquire() {
-            // The request keeps this snapshot to the end, whatever is swapped in meanwhile.
-            Ok(_in_flight) => {
-                let app = self.app();
-                match self.docs.answer(&method, &path, &app).await {
-                    Some(page) => page,
-                    None => pipeline::respond(app, &self.runtime, req, &mut served).await,
+        let origin = req.headers().get(ORIGIN).cloned();
+        let preflight = self
+            .cors
+            .as_ref()
+            .and_then(|cors| cors.preflight(&method, req.headers()));
+        // A preflight is answered from the settings alone, before any limit or route; every
+        // other answer is marked for browsers on its way out.
+        let cors = self.cors.as_ref().filter(|_| preflight.is_none());
+        let mut response = match preflight {
+            Some(answer) => answer,
+            None => match self.in_flight.try_acquire() {
+                // The request keeps this snapshot to the end, whatever is swapped in meanwhile.
+                Ok(_in_flight) => {
+                    let app = self.app();
+                    match self.docs.answer(&method, &path, &app).await {
+                        Some(page) => page,
+                        None => pipeline::respond(app, &self.runtime, req, &mut served).await,
+                    }
                 }
-            }
-            Err(_) => respond::status(StatusCode::SERVICE_UNAVAILABLE),
+                Err(_) => respond::status(StatusCode::SERVICE_UNAVAILABLE),
+            },
         };
+        if let Some(cors) = cors {
+            cors.decorate(origin.as_ref(), &mut response);
+        }
         tracing::info!(
             target: "access",
             %peer,
