@@ -24,6 +24,7 @@ mod python;
 mod python_forms;
 mod python_models;
 mod python_oauth2;
+mod python_packages;
 mod python_params;
 mod python_streaming;
 mod redis_server;

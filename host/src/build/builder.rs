@@ -1,10 +1,12 @@
 //! `fastwasm build`: runs each component's build command in the app folder, with the
 //! component's name on every line of its output, after installing the guest toolchains the
-//! commands call (see `toolchains`).
+//! commands call (see `toolchains`) and the Python packages the app lists (see
+//! `python_packages`).
 
+use super::python_packages::Requirements;
 use super::tagged::run_tagged;
 use super::toolchains::{Toolchains, used_by};
-use crate::config::Manifest;
+use crate::config::{Manifest, Toolchain};
 use anyhow::{Result, bail};
 use std::collections::BTreeSet;
 use tokio::process::Command;
@@ -23,7 +25,18 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
     if commands.is_empty() {
         return Ok(());
     }
-    let env = Toolchains::for_app(&manifest.root).prepare(&needed).await?;
+    let toolchains = Toolchains::for_app(&manifest.root);
+    let mut env = toolchains.prepare(&needed).await?;
+    if needed.contains(&Toolchain::Python)
+        && let Some(requirements) = Requirements::find(&manifest.root)?
+        && !requirements.is_empty()
+    {
+        let cache_dir = manifest.settings.cache_dir().map_err(anyhow::Error::msg)?;
+        let site = requirements
+            .install(&toolchains.python(), &cache_dir)
+            .await?;
+        env.push(("FASTWASM_PYTHON_PACKAGES".into(), site.into()));
+    }
     let total = commands.len();
     for (index, (name, command)) in commands.into_iter().enumerate() {
         tracing::info!(component = %name, "building ({}/{total}): {command}", index + 1);

@@ -1,7 +1,8 @@
 //! Around the sides: `fastwasm build` runs each component's build command, after installing the
-//! guest toolchains those commands call.
+//! guest toolchains those commands call and the Python packages the app lists.
 
 mod builder;
+mod python_packages;
 pub mod rust_target;
 mod tagged;
 mod toolchains;

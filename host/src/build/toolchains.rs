@@ -19,7 +19,8 @@ use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use tokio::process::Command;
 
-/// Pinned so that a build is reproducible and matches the WIT features this host uses.
+/// Pinned so that a build is reproducible and matches the WIT features this host uses; its
+/// Python is `python_packages::COMPONENT_PYTHON`.
 const COMPONENTIZE_PY: &str = "componentize-py==0.25.1";
 /// `wit-bindgen c` generates C bindings from the WIT; a debug build installs in half the time
 /// of a release one and generates the same bindings.
@@ -222,6 +223,11 @@ impl Toolchains {
             ("FASTWASM_PYTHON_SDK".into(), sdk.join("python").into()),
             ("FASTWASM_JS_SDK".into(), sdk.join("js").into()),
         ])
+    }
+
+    /// The Python of the Python toolchain (its venv), once prepared.
+    pub fn python(&self) -> PathBuf {
+        self.root.join("python/bin/python")
     }
 
     async fn lock(&self) -> Result<std::fs::File> {

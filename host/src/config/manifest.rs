@@ -373,11 +373,14 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
             );
         }
         // The SDK's entry module reads the attribute at componentize time, when componentize-py
-        // imports the app; the built component starts from that snapshot.
+        // imports the app; the built component starts from that snapshot. The app's packages,
+        // when it lists any, come after its own modules.
         ShortForm {
             build: format!(
                 "FASTWASM_APP_ATTRIBUTE={attribute} componentize-py -d \"$FASTWASM_WIT\" -w service \
-                 componentize -p \"$FASTWASM_PYTHON_SDK\" -p . fastwasm.component.{module} -o {out}"
+                 componentize -p \"$FASTWASM_PYTHON_SDK\" -p . \
+                 ${{FASTWASM_PYTHON_PACKAGES:+-p \"$FASTWASM_PYTHON_PACKAGES\"}} \
+                 fastwasm.component.{module} -o {out}"
             ),
             path,
             toolchain: Toolchain::Python,
