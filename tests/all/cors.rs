@@ -4,7 +4,9 @@
 //! regular expression, with and without credentials). Status, body and every CORS header must
 //! be equal.
 
-use crate::support::{Server, built, client, fastapi_json, run, send, shared_cache};
+use crate::support::{
+    Server, build_log, built, client, fastapi_json, python_app, send, shared_cache,
+};
 use serde_json::{Value, json};
 
 /// Each case's status, body and CORS headers, answered by the twin behind `CORSMiddleware`
@@ -193,41 +195,25 @@ async fn without_cors_settings_no_cors_header_is_sent() {
 
 #[test]
 fn an_app_that_adds_cors_middleware_fails_the_build_with_the_settings_to_use() {
-    // Under the repository, so the build finds the project's toolchains. The build log
-    // prefixes each line of the component's output with its name.
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::write(
-        dir.path().join("fastwasm.toml"),
-        "[[component]]\nname = \"api\"\npython = \"main:app\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("main.py"),
+    let dir = python_app(&[(
+        "main.py",
         "from fastwasm import FastAPI\n\
          from fastwasm.middleware.cors import CORSMiddleware\n\
          app = FastAPI()\n\
          app.add_middleware(CORSMiddleware, allow_origins=[\"https://app.example.com\"], \
          allow_credentials=True, allow_methods=[\"*\"])\n",
-    )
-    .unwrap();
-    let cache = shared_cache();
-    let output = run(&[
-        "build",
-        dir.path().to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
+    )]);
+    let (ok, log) = build_log(dir.path());
+    assert!(!ok, "{log}");
     assert!(
-        stderr.contains("main.py:4: CORS is answered by the host, for every component"),
-        "{stderr}"
+        log.contains("main.py:4: CORS is answered by the host, for every component"),
+        "{log}"
     );
     assert!(
-        stderr.contains(
+        log.contains(
             "[api] [server]\n[api] cors_allow_origins = [\"https://app.example.com\"]\n\
              [api] cors_allow_credentials = true\n[api] cors_allow_methods = [\"*\"]\n"
         ),
-        "{stderr}"
+        "{log}"
     );
 }

@@ -2,7 +2,7 @@
 //! build`: parameters validated by the host, JSON bodies validated in the guest, answers,
 //! errors, a provider with its teardown, and the build-time refusal of `async` handlers.
 
-use crate::support::{Server, built, client, get, get_json, run, shared_cache};
+use crate::support::{Server, build_log, built, client, get, get_json, shared_cache};
 use serde_json::json;
 use std::path::Path;
 
@@ -375,19 +375,12 @@ fn an_async_handler_fails_the_build_with_a_clear_message() {
          export default app;\n",
     )
     .unwrap();
-    let cache = shared_cache();
-    let output = run(&[
-        "build",
-        dir.path().to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ]);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(!output.status.success(), "{stderr}");
+    let (ok, log) = build_log(dir.path());
+    assert!(!ok, "{log}");
     assert!(
-        stderr.contains(
+        log.contains(
             "GET /: the handler is async, and JavaScript components serve sync operations only"
         ),
-        "{stderr}"
+        "{log}"
     );
 }

@@ -4,24 +4,10 @@
 //! Python, transitive ones included, and the component imports them; a rebuild reuses the
 //! install; a native extension fails the build naming the package, before any component builds.
 
-use crate::support::{Server, built, get_json, run, shared_cache};
+use crate::support::{Server, build_log, built, get_json, python_app, shared_cache};
 use serde_json::json;
 
 const APP: &str = "tests/guests/py_packages";
-
-fn build(dir: &std::path::Path) -> (bool, String) {
-    let cache = shared_cache();
-    let output = run(&[
-        "build",
-        dir.to_str().unwrap(),
-        "--cache-dir",
-        cache.to_str().unwrap(),
-    ]);
-    (
-        output.status.success(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listed_packages_are_installed_and_imported() {
@@ -37,7 +23,7 @@ async fn listed_packages_are_installed_and_imported() {
     assert_eq!((status, body), (200, json!({ "slug": "hello-world-ok" })));
 
     // Built again: the install is reused, and the file's server and FastAPI are skipped.
-    let (ok, log) = build(&built(APP));
+    let (ok, log) = build_log(&built(APP));
     assert!(ok, "{log}");
     assert!(
         log.contains("requirements.txt: not installing fastapi, uvicorn: fastwasm provides them"),
@@ -51,24 +37,14 @@ async fn listed_packages_are_installed_and_imported() {
 
 #[test]
 fn a_native_package_fails_the_build_naming_it() {
-    // Under the repository, so the build finds the project's toolchains.
-    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
-    std::fs::write(
-        dir.path().join("fastwasm.toml"),
-        "[[component]]\nname = \"api\"\npython = \"main:app\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("main.py"),
-        "import orjson\nfrom fastwasm import FastAPI\napp = FastAPI()\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("requirements.txt"),
-        "humanize==4.17.0\norjson\n",
-    )
-    .unwrap();
-    let (ok, log) = build(dir.path());
+    let dir = python_app(&[
+        (
+            "main.py",
+            "import orjson\nfrom fastwasm import FastAPI\napp = FastAPI()\n",
+        ),
+        ("requirements.txt", "humanize==4.17.0\norjson\n"),
+    ]);
+    let (ok, log) = build_log(dir.path());
     assert!(!ok, "{log}");
     assert!(
         log.contains(
@@ -83,7 +59,7 @@ fn a_native_package_fails_the_build_naming_it() {
 
     // A line pip could not be given is refused with its number.
     std::fs::write(dir.path().join("requirements.txt"), "humanize\n-e ../lib\n").unwrap();
-    let (ok, log) = build(dir.path());
+    let (ok, log) = build_log(dir.path());
     assert!(!ok, "{log}");
     assert!(
         log.contains("requirements.txt line 2: `-e ../lib` is not supported by `fastwasm build`"),

@@ -270,6 +270,39 @@ impl Drop for Server {
     }
 }
 
+/// `fastwasm build` of the app in `dir` against the shared cache: whether it succeeded, and
+/// its log.
+pub fn build_log(dir: &Path) -> (bool, String) {
+    let cache = shared_cache();
+    let output = run(&[
+        "build",
+        dir.to_str().unwrap(),
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ]);
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// An app of one Python component, `api` (`python = "main:app"`), made of `files` (`main.py`
+/// among them), in a temporary folder under the repository so that its build finds the
+/// project's toolchains. The build log prefixes each line of the component's output with
+/// `[api]`.
+pub fn python_app(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    std::fs::write(
+        dir.path().join("fastwasm.toml"),
+        "[[component]]\nname = \"api\"\npython = \"main:app\"\n",
+    )
+    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
+    dir
+}
+
 /// Runs `fastwasm` to completion.
 pub fn run(args: &[&str]) -> Output {
     Command::new(BIN)
