@@ -21,6 +21,7 @@ mod openapi_security;
 mod outbound;
 mod polyglot;
 mod python;
+mod python_errors;
 mod python_forms;
 mod python_models;
 mod python_oauth2;

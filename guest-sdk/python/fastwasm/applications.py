@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Sequence, TypeVar
 
-from . import declaration
+from . import declaration, exception_handlers
 from .dependencies import where
 from .exceptions import DeclarationError
 from .params import DependsInfo
@@ -45,10 +45,31 @@ class FastWasm(APIRouter):
         self.version = version
         self.providers: dict[str, NamedProvider] = {}
         self._operations: dict[str, Route] | None = None
+        #: Each exception class the app handles, and its handler (see `exception_handlers`).
+        self.exception_handlers: dict[type[Exception], exception_handlers.Handler] = {}
 
     def _add(self, *args: Any, **kwargs: Any) -> None:
         super()._add(*args, **kwargs)
         self._operations = None
+
+    def add_exception_handler(
+        self, exc_class_or_status_code: type[Exception] | int, handler: exception_handlers.Handler
+    ) -> None:
+        """Answers an exception of this class (or a subclass) that an operation or one of its
+        dependencies raises with `handler(request, exc)`, as FastAPI's app does."""
+        key = exception_handlers.check(exc_class_or_status_code, handler)
+        self.exception_handlers[key] = handler
+
+    def exception_handler(
+        self, exc_class_or_status_code: type[Exception] | int
+    ) -> Callable[[Provided], Provided]:
+        """`@app.exception_handler(SomeError)`: see `add_exception_handler`."""
+
+        def decorator(handler: Provided) -> Provided:
+            self.add_exception_handler(exc_class_or_status_code, handler)
+            return handler
+
+        return decorator
 
     def add_middleware(self, middleware_class: type, *args: Any, **options: Any) -> None:
         """FastAPI's `add_middleware` fails the build: ASGI middleware cannot wrap operations

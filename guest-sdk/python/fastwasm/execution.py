@@ -16,6 +16,7 @@ from typing import Any, Awaitable, Callable, Coroutine, Protocol, Sequence, Type
 
 from .dependencies import CallKind, Dependant, HostDependency, ParamField
 from .encoders import jsonable_encoder
+from .exception_handlers import Handler, answer, find, log_if_server_error
 from .providers import NamedProvider
 from .requests import BodyReader, Request
 from .responses import Response, StreamingResponse
@@ -196,9 +197,12 @@ async def run_operation(
     req: HostRequest,
     deps: Sequence[HostDependencyValue],
     body_stream: BodyReader | None = None,
+    handlers: dict[type[Exception], Handler] | None = None,
 ) -> tuple[Response, Finish | None]:
-    """Serves a request to `route`. Raises `HTTPException` and `RequestValidationError` for
-    the host to answer; any other exception is a bug in the app (500, logged).
+    """Serves a request to `route`. An exception one of the app's exception `handlers` takes
+    is answered by it, once the dependencies are torn down; otherwise `HTTPException` and
+    `RequestValidationError` are raised for the host to answer, and any other exception is a
+    bug in the app (500, logged).
 
     A streamed response comes with what closes its dependencies: they serve its body too, so
     the code after their `yield` runs once the body is written."""
@@ -219,9 +223,13 @@ async def run_operation(
         else:
             result = await _invoke(route.dependant, arguments, stack)
             response = route.render(result, scope.sub_response)
-    except BaseException:
+    except BaseException as exc:
         await stack.__aexit__(*sys.exc_info())
-        raise
+        handler = find(handlers, exc) if handlers and isinstance(exc, Exception) else None
+        if handler is None:
+            raise
+        log_if_server_error(handlers, exc)
+        return await answer(handler, scope.request, exc), None
     if isinstance(response, StreamingResponse):
         return response, stack.aclose
     await stack.aclose()

@@ -163,7 +163,9 @@ async def _serve(
     body: ByteStreamReader | None = None,
 ) -> tuple[Response, Finish | None]:
     try:
-        return await run_operation(app.operations[req.operation_id], req, deps, body)
+        return await run_operation(
+            app.operations[req.operation_id], req, deps, body, app.exception_handlers
+        )
     except Exception as exc:
         error = _as_http_error(exc)
         if error is not None:

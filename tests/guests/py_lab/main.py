@@ -14,6 +14,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
+import error_handlers
 import form_fields
 import model_options
 import param_options
@@ -51,6 +52,9 @@ app = FastAPI()
 app.include_router(param_options.router)
 # Forms and files, shared with FastAPI (see `form_fields.py`).
 app.include_router(form_fields.router)
+# Exception handlers, shared with FastAPI (see `error_handlers.py`).
+app.include_router(error_handlers.router)
+error_handlers.add_handlers(app)
 # pydantic model options, shared with FastAPI (see `model_options.py`).
 app.include_router(model_options.router)
 

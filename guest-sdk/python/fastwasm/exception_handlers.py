@@ -1,0 +1,74 @@
+"""`@app.exception_handler(SomeError)`, as Starlette runs it: an exception an operation or
+one of its dependencies raises (after their teardowns ran) is answered by the handler of its
+class or nearest base class, `handler(request, exc)`, sync or async, returning a `Response`. A
+handler for `Exception` answers what would otherwise be a 500, and the traceback is still
+logged, as Starlette's server error middleware does.
+
+Handlers for `HTTPException`, `RequestValidationError` or a status code are refused at build
+time: the host answers 404, 405 and invalid parameters before the component runs, so such a
+handler would see only some of the answers it is meant to change."""
+
+from __future__ import annotations
+
+import inspect
+import traceback
+from typing import Any, Callable
+
+from .dependencies import where
+from .exceptions import DeclarationError, HTTPException, RequestValidationError
+from .requests import Request
+from .responses import Response
+
+Handler = Callable[[Request, Exception], Any]
+
+#: What the host answers itself, for some requests, before a component's handler could.
+_HOST_ANSWERED = (HTTPException, RequestValidationError)
+
+
+def check(key: Any, handler: Handler) -> type[Exception]:
+    """The exception class `key` names, when a component can handle it."""
+    if isinstance(key, int):
+        raise DeclarationError(
+            f"{where(handler)}: a handler for status {key} is not supported: the host answers "
+            f"404, 405 and 422 before the component runs, so it would see only some of them"
+        )
+    if not (isinstance(key, type) and issubclass(key, Exception)):
+        raise DeclarationError(f"{where(handler)}: `exception_handler` takes an exception class")
+    if key in _HOST_ANSWERED:
+        raise DeclarationError(
+            f"{where(handler)}: a handler for `{key.__name__}` is not supported: the host "
+            f"answers 404, 405 and invalid parameters (422) before the component runs, so it "
+            f"would see only some of them; raise an exception of your own and handle that"
+        )
+    return key
+
+
+def find(handlers: dict[type[Exception], Handler], exc: Exception) -> Handler | None:
+    """The handler of `exc`'s class or its nearest base, Starlette's lookup. `HTTPException`
+    and `RequestValidationError` go to the host, whatever handles `Exception`."""
+    if isinstance(exc, _HOST_ANSWERED) and type(exc) not in handlers:
+        return None
+    for cls in type(exc).__mro__:
+        if cls in handlers:
+            return handlers[cls]
+    return None
+
+
+async def answer(handler: Handler, request: Request, exc: Exception) -> Response:
+    """The handler's response to `exc`."""
+    result = handler(request, exc)
+    if inspect.isawaitable(result):
+        result = await result
+    if not isinstance(result, Response):
+        raise TypeError(
+            f"the exception handler {where(handler)} returned {type(result).__name__}, "
+            f"not a Response"
+        )
+    return result
+
+
+def log_if_server_error(handlers: dict[type[Exception], Handler], exc: Exception) -> None:
+    """Logs the traceback of an exception only the `Exception` handler answers: an error in
+    the app, as Starlette's server error middleware logs it after its handler answered."""
+    if not any(cls in handlers for cls in type(exc).__mro__ if cls is not Exception):
+        traceback.print_exception(exc)
