@@ -2,12 +2,14 @@
 //! one file that runs unchanged under FastAPI and in the lab component: `field_validator` in
 //! every mode (after, before, wrap, plain; `info.data`, `info.field_name`, several fields, every
 //! field by `"*"`), `model_validator` before, after and wrap, validators that raise `ValueError`
-//! or fail an `assert`, and `model_config`'s `extra`, `title`, `frozen` and `populate_by_name`.
+//! or fail an `assert`, `model_config`'s `extra`, `title`, `frozen` and `populate_by_name`, and
+//! `AfterValidator`, `BeforeValidator`, `WrapValidator` and `PlainValidator` in `Annotated`.
 //! FastAPI's `TestClient` answers each JSON body; the lab must answer the same, and document the
 //! models as FastAPI does.
 
 use crate::support::{
-    Server, built, client, fastapi_json, fastapi_openapi, openapi_document, send, shared_cache,
+    Server, build_log, built, client, fastapi_json, fastapi_openapi, openapi_document, python_app,
+    send, shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -52,6 +54,16 @@ cases = [
     ("/models/trimmed", {"name": "   ", "visits": " x "}),
     ("/models/trimmed", {}),
 ]
+cases += [
+    ("/models/annotated", {"count": 4, "tags": "a,b", "score": "3", "label": 5, "small": 8, "codes": ["ab", "c"]}),
+    ("/models/annotated", {"count": 3, "small": 12, "codes": ["x", 1]}),
+    ("/models/annotated", {"count": "x", "score": "many"}),
+    ("/models/annotated", {"count": 2, "score": "few", "small": 3}),
+    ("/models/annotated", {"tags": ["x", 2]}),
+    ("/models/annotated-body", {"n": 6}),
+    ("/models/annotated-body", {"n": 7}),
+    ("/models/annotated-body", {"n": "y"}),
+]
 answers = []
 for path, body in cases:
     response = client.post(path, json=body)
@@ -68,7 +80,7 @@ async fn model_options_answer_as_fastapi_does() {
     let server = lab();
     let cases = fastapi_json("tests/guests/py_lab", FASTAPI_ANSWERS, &[]);
     let cases = cases.as_array().unwrap();
-    assert_eq!(cases.len(), 31);
+    assert_eq!(cases.len(), 39);
     for case in cases {
         let [path, body, status, answer] = case.as_array().unwrap().as_slice() else {
             panic!("{case}");
@@ -103,7 +115,7 @@ async fn model_options_are_documented_as_fastapi_documents_them() {
     let served = openapi_document(&built("tests/guests/py_lab")).await;
     let theirs = fastapi_openapi("tests/guests/py_lab", "model_options");
     let paths = theirs["paths"].as_object().unwrap();
-    assert_eq!(paths.len(), 10);
+    assert_eq!(paths.len(), 12);
     for (path, item) in paths {
         let operation = &item["post"];
         assert_eq!(&served["paths"][path]["post"], operation, "{path}");
@@ -124,5 +136,27 @@ async fn model_options_are_documented_as_fastapi_documents_them() {
     assert_eq!(
         served["components"]["schemas"]["Strict"]["title"],
         "A strict thing"
+    );
+}
+
+#[test]
+fn a_validator_function_on_a_parameter_fails_the_build() {
+    // The host validates parameters before the component runs: the function could not.
+    let dir = python_app(&[(
+        "main.py",
+        "from typing import Annotated\n\
+         from fastwasm import AfterValidator, FastAPI, Query\n\
+         app = FastAPI()\n\
+         @app.get('/items')\n\
+         def items(q: Annotated[str, Query(), AfterValidator(str.strip)] = ''):\n    return q\n",
+    )]);
+    let (ok, log) = build_log(dir.path());
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "`items` (main.py:4), argument `q`: `AfterValidator` on a query parameter is not \
+             supported: the host validates parameters before the component runs"
+        ),
+        "{log}"
     );
 }

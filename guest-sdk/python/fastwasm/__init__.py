@@ -28,6 +28,7 @@ from .exceptions import (
     WebSocketException,
 )
 from .fields import Field
+from .functional_validators import AfterValidator, BeforeValidator, PlainValidator, WrapValidator
 from .host import log, sleep
 from .models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from .datastructures import UploadFile
@@ -45,7 +46,11 @@ from .routing import APIRouter
 from .websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __all__ = [
+    "AfterValidator",
     "APIRouter",
+    "BeforeValidator",
+    "PlainValidator",
+    "WrapValidator",
     "BaseModel",
     "ConfigDict",
     "ValidationInfo",

@@ -37,7 +37,8 @@ from .requests import Request
 from .responses import Response
 from .security import SecurityBase, SecurityScopes
 from .websockets import WebSocket
-from .validation import UnsupportedType, Validator, compile_type
+from .functional_validators import MARKERS
+from .validation import UnsupportedType, Validator, compile_type, with_functions
 
 
 class CallKind(enum.Enum):
@@ -244,11 +245,20 @@ def _add_argument(
             marker = QueryInfo(value)
         else:
             marker = BodyInfo(value)
+    functions = [meta for meta in metadata if isinstance(meta, MARKERS)]
     if isinstance(marker, BodyInfo):
         key = marker.alias or name
         validator = compile_type(inner, marker.constraints, from_attributes=True)
+        validator = with_functions(validator, functions)
         dependant.body.append(BodyField(name, key, validator, marker))
     elif isinstance(marker, ParamInfo):
+        if functions:
+            raise DeclarationError(
+                f"{context}: `{type(functions[0]).__name__}` on a "
+                f"{type(marker).__name__.removesuffix('Info').lower()} parameter is not "
+                "supported: the host validates parameters before the component runs (validate "
+                "the value in the operation, or in a dependency, and raise HTTPException)"
+            )
         dependant.params.append(_param_field(name, inner, marker, path_names, context))
     else:
         raise DeclarationError(

@@ -108,6 +108,9 @@ class FieldInfo:
         if callable(json_schema_extra):
             self._unmatched("json_schema_extra", "a callable one is not supported; pass a dict")
         self.json_schema_extra = json_schema_extra
+        #: A model field's other `Annotated[...]` metadata (`AfterValidator(...)`, …), as
+        #: pydantic keeps it.
+        self.metadata: list[Any] = []
         for name, value in options.items():
             reason = _UNMATCHED.get(name)
             if reason is not None and value not in (None, False):

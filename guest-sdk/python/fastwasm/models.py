@@ -65,6 +65,7 @@ def _collect_fields(cls: type[BaseModel]) -> dict[str, FieldInfo]:
                 if isinstance(meta, FieldInfo):
                     info = info.with_fallback(meta)
             info.annotation = inner
+            info.metadata = [meta for meta in metadata if not isinstance(meta, FieldInfo)]
             fields[name] = info
     return fields
 

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from . import annotations as ann
 from .datastructures import UploadFile
+from .functional_validators import MARKERS
 from .fields import Constraints, FieldInfo, Undefined
 
 Loc = tuple[Any, ...]
@@ -1044,7 +1045,9 @@ def compile_field(name: str, annotation: Any, info: FieldInfo) -> CompiledField:
     for meta in metadata:
         if isinstance(meta, FieldInfo):
             info = info.with_fallback(meta)
-    validator = compile_type(inner, info.constraints, from_attributes=True)
+    validator = with_functions(
+        compile_type(inner, info.constraints, from_attributes=True), metadata + info.metadata
+    )
     written_default = Undefined
     if _is_float(validator) and type(info.default) is int:
         # pydantic writes a float field's default `1` as `1.0`, as it would a given value.
@@ -1076,7 +1079,88 @@ def compile_type(
             constraints = meta.constraints.merged(constraints)
     validator = _compile(annotation, constraints, from_attributes)
     _check_constraints(annotation, validator, constraints)
+    return with_functions(validator, metadata)
+
+
+def with_functions(validator: Validator, metadata: list[Any]) -> Validator:
+    """`validator` inside the `AfterValidator`, `BeforeValidator`, … of `Annotated` metadata,
+    each around the ones before it."""
+    for meta in metadata:
+        if isinstance(meta, MARKERS):
+            validator = FunctionValidator(validator, meta.mode, meta.func)
     return validator
+
+
+class FunctionValidator(Validator):
+    """A function of `Annotated[...]` metadata around the validation of the type before it
+    (see `functional_validators`)."""
+
+    def __init__(self, inner: Validator, mode: str, function: Callable[..., Any]) -> None:
+        self.inner = inner
+        self.mode = mode
+        self.function = function
+        name = getattr(function, "__name__", "function")
+        self.label = (
+            f"function-plain[{name}()]"
+            if mode == "plain"
+            else f"function-{mode}[{name}(), {inner.label}]"
+        )
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if self.mode == "before":
+            value = self._run((value,), loc, value, errors)
+            return INVALID if value is INVALID else self.inner(value, loc, errors)
+        if self.mode == "plain":
+            return self._run((value,), loc, value, errors)
+        if self.mode == "wrap":
+            return self._run((value, self._handler(loc, errors)), loc, value, errors)
+        checked = self.inner(value, loc, errors)
+        if checked is INVALID:
+            return INVALID
+        return self._run((checked,), loc, checked, errors)
+
+    def _handler(self, loc: Loc, errors: Errors) -> Callable[[Any], Any]:
+        """A wrap validator's `handler`: validates, and raises `ValidationError` with the
+        errors of a failure (located from the value), taking them back out of `errors`."""
+
+        def handler(value: Any) -> Any:
+            from .exceptions import ValidationError
+
+            count = len(errors)
+            result = self.inner(value, loc, errors)
+            if result is INVALID:
+                raised = [{**error, "loc": error["loc"][len(loc):]} for error in errors[count:]]
+                del errors[count:]
+                raise ValidationError(self.inner.label, raised)
+            return result
+
+        return handler
+
+    def _run(self, args: tuple[Any, ...], loc: Loc, value: Any, errors: Errors) -> Any:
+        from .exceptions import ValidationError
+        from .models import ValidationInfo, raised_error
+
+        try:
+            wanted = len(inspect.signature(self.function).parameters)
+        except (TypeError, ValueError):
+            wanted = len(args)
+        given = args + (ValidationInfo({}, None),) if wanted > len(args) else args
+        try:
+            return self.function(*given)
+        except ValidationError as err:
+            for error in err.errors():
+                errors.append({**error, "loc": [*loc, *error["loc"]]})
+            return INVALID
+        except (ValueError, AssertionError) as err:
+            errors.append(raised_error(err, loc, value))
+            return INVALID
+
+    def exact(self, value: Any) -> bool:
+        return self.mode != "plain" and self.inner.exact(value)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        # A plain function replaces the validation: pydantic's schema says nothing of a type.
+        return {} if self.mode == "plain" else self.inner.schema(defs)
 
 
 def _compile(annotation: Any, constraints: Constraints, from_attributes: bool) -> Validator:

@@ -1,15 +1,22 @@
 """pydantic's model options as real FastAPI apps use them — `field_validator` in every mode
 (with `info.data`, `info.field_name`, several fields), `model_validator` before, after and
 wrap, validators raising `ValueError` or failing an `assert`, and `model_config`'s `extra`,
-`title`, `frozen` and `populate_by_name` — in one file that runs unchanged under FastAPI
+`title`, `frozen` and `populate_by_name`, and validators in `Annotated` (`AfterValidator`,
+`BeforeValidator`, `WrapValidator`, `PlainValidator`) — in one file that runs unchanged under FastAPI
 (`uvicorn model_options:app` in `target/fastapi-venv`) and in the lab component (its `main.py`
 includes `router`): `tests/all/python_models.rs` sends both the same requests and compares
 their answers and the models' schemas."""
 
+from typing import Annotated
+
 try:
-    from fastapi import APIRouter, FastAPI
+    from fastapi import APIRouter, Body, FastAPI
     from pydantic import (
+        AfterValidator,
         BaseModel,
+        BeforeValidator,
+        PlainValidator,
+        WrapValidator,
         ConfigDict,
         Field,
         ValidationError,
@@ -19,8 +26,13 @@ try:
     )
 except ImportError:
     from fastwasm import (
+        AfterValidator,
         APIRouter,
         BaseModel,
+        BeforeValidator,
+        Body,
+        PlainValidator,
+        WrapValidator,
         ConfigDict,
         FastAPI,
         Field,
@@ -242,6 +254,47 @@ class Trimmed(BaseModel):
 @router.post("/models/trimmed")
 def trimmed(item: Trimmed):
     return item
+
+
+def even(value: int) -> int:
+    if value % 2:
+        raise ValueError("must be even")
+    return value
+
+
+def comma_list(value):
+    return value.split(",") if isinstance(value, str) else value
+
+
+def doubled(value, handler):
+    try:
+        return handler(value) * 2
+    except ValidationError:
+        if value == "many":
+            return 1000
+        raise
+
+
+class Annotations(BaseModel):
+    """Validators in `Annotated`: after, before, wrap and plain, beside a constraint and
+    inside a list."""
+
+    count: Annotated[int, AfterValidator(even)]
+    tags: Annotated[list[str], BeforeValidator(comma_list)] = []
+    score: Annotated[int, WrapValidator(doubled)] = 0
+    label: Annotated[str, PlainValidator(lambda value: f"<{value}>")] = "none"
+    small: Annotated[int, Field(le=10), AfterValidator(even)] = 0
+    codes: list[Annotated[str, AfterValidator(str.upper)]] = []
+
+
+@router.post("/models/annotated")
+def annotated(item: Annotations):
+    return item
+
+
+@router.post("/models/annotated-body")
+def annotated_body(n: Annotated[int, Body(embed=True), AfterValidator(even)]):
+    return {"n": n}
 
 
 app = FastAPI()
