@@ -955,3 +955,63 @@ async fn a_def_operation_behind_async_dependencies_is_served_as_fastapi_serves_i
     }
     server.expect_log("GET /mixed/me 200");
 }
+
+/// Status, `Location` and body of each `[method, path]`, by FastAPI's `TestClient` (which
+/// sends `Host: testserver`), not following redirects.
+const REDIRECT_ANSWERS: &str = r#"
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from fastapi.testclient import TestClient
+import fastapi_twin
+
+client = TestClient(fastapi_twin.app, follow_redirects=False)
+answers = []
+for method, path in json.loads(sys.argv[1]):
+    response = client.request(method, path, headers={"x-token": "fake-super-secret-token"})
+    answers.append([response.status_code, response.headers.get("location"), response.text])
+print(json.dumps(answers))
+"#;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_missing_or_extra_trailing_slash_redirects_as_fastapi_does() {
+    let server = items();
+    let cases = json!([
+        ["GET", "/items"],
+        ["GET", "/items?skip=1&limit=2"],
+        ["POST", "/items"],
+        ["DELETE", "/items"],
+        ["GET", "/items/plumbus/"],
+        ["GET", "/users/"],
+        ["GET", "/nowhere/"],
+        ["GET", "/items/"],
+    ]);
+    let theirs =
+        crate::support::fastapi_json("examples/py-items", REDIRECT_ANSWERS, &[&cases.to_string()]);
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for (case, theirs) in cases
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(theirs.as_array().unwrap())
+    {
+        let method = reqwest::Method::from_bytes(case[0].as_str().unwrap().as_bytes()).unwrap();
+        let request = no_redirects
+            .request(method, server.url(case[1].as_str().unwrap()))
+            .header("host", "testserver")
+            .header("x-token", "fake-super-secret-token");
+        let (status, headers, body) = send(request).await;
+        let location = headers
+            .get("location")
+            .map(|value| Value::from(value.to_str().unwrap()))
+            .unwrap_or(Value::Null);
+        assert_eq!(
+            &json!([status, location, body]),
+            theirs,
+            "{case}: fastwasm, then FastAPI"
+        );
+    }
+    assert_eq!(theirs[0], json!([307, "http://testserver/items/", ""]));
+}
