@@ -1015,3 +1015,20 @@ async fn a_missing_or_extra_trailing_slash_redirects_as_fastapi_does() {
     }
     assert_eq!(theirs[0], json!([307, "http://testserver/items/", ""]));
 }
+
+#[test]
+fn a_fastapi_option_the_host_carries_out_fails_the_build_saying_how() {
+    let dir = crate::support::python_app(&[(
+        "main.py",
+        "from fastwasm import FastAPI\napp = FastAPI(title='shop', docs_url=None)\n",
+    )]);
+    let (ok, log) = crate::support::build_log(dir.path());
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "main.py:2: `FastAPI(docs_url=...)` is not supported: the host serves the docs: set \
+             `docs_url = \"\"` in the manifest's `[server]`"
+        ),
+        "{log}"
+    );
+}

@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Sequence, TypeVar
 
-from . import declaration, exception_handlers
+from . import app_options, declaration
+from .exception_handlers import Handler, check_handler
 from .dependencies import where
 from .exceptions import DeclarationError
 from .params import DependsInfo
@@ -38,26 +39,39 @@ class FastWasm(APIRouter):
         description: str = "",
         version: str = "0.1.0",
         dependencies: Sequence[DependsInfo] | None = None,
+        responses: dict[int | str, Any] | None = None,
+        deprecated: bool | None = None,
+        include_in_schema: bool = True,
+        exception_handlers: dict[Any, Handler] | None = None,
+        **options: Any,
     ) -> None:
-        super().__init__(dependencies=dependencies)
+        app_options.check(options)
+        super().__init__(
+            dependencies=dependencies,
+            responses=responses,
+            deprecated=deprecated,
+            include_in_schema=include_in_schema,
+        )
         self.title = title
         self.description = description
         self.version = version
         self.providers: dict[str, NamedProvider] = {}
         self._operations: dict[str, Route] | None = None
         #: Each exception class the app handles, and its handler (see `exception_handlers`).
-        self.exception_handlers: dict[type[Exception], exception_handlers.Handler] = {}
+        self.exception_handlers: dict[type[Exception], Handler] = {}
+        for key, handler in (exception_handlers or {}).items():
+            self.add_exception_handler(key, handler)
 
     def _add(self, *args: Any, **kwargs: Any) -> None:
         super()._add(*args, **kwargs)
         self._operations = None
 
     def add_exception_handler(
-        self, exc_class_or_status_code: type[Exception] | int, handler: exception_handlers.Handler
+        self, exc_class_or_status_code: type[Exception] | int, handler: Handler
     ) -> None:
         """Answers an exception of this class (or a subclass) that an operation or one of its
         dependencies raises with `handler(request, exc)`, as FastAPI's app does."""
-        key = exception_handlers.check(exc_class_or_status_code, handler)
+        key = check_handler(exc_class_or_status_code, handler)
         self.exception_handlers[key] = handler
 
     def exception_handler(
@@ -93,6 +107,18 @@ class FastWasm(APIRouter):
             f"{caller()}: `add_middleware({name})`: ASGI middleware cannot run in a component "
             f"(CORS is the host's: its `cors_*` settings)"
         )
+
+    def on_event(self, event_type: str) -> Callable[[Provided], Provided]:
+        """`@app.on_event("startup")` fails the build, naming the function: see
+        `app_options` (`lifespan`)."""
+
+        def decorator(call: Provided) -> Provided:
+            raise DeclarationError(
+                f"{where(call)}: `@app.on_event({event_type!r})` is not supported: "
+                f"{app_options.LIFECYCLE}"
+            )
+
+        return decorator
 
     def middleware(self, middleware_type: str) -> Callable[[Provided], Provided]:
         """`@app.middleware("http")` fails the build, naming the function: a component has no

@@ -25,7 +25,7 @@ Handler = Callable[[Request, Exception], Any]
 _HOST_ANSWERED = (HTTPException, RequestValidationError)
 
 
-def check(key: Any, handler: Handler) -> type[Exception]:
+def check_handler(key: Any, handler: Handler) -> type[Exception]:
     """The exception class `key` names, when a component can handle it."""
     if isinstance(key, int):
         raise DeclarationError(

@@ -47,7 +47,8 @@ from fastwasm.security import (
     SecurityScopes,
 )
 
-app = FastAPI()
+# FastAPI keywords given with their defaults change nothing, and are accepted.
+app = FastAPI(title="lab", docs_url="/docs", redirect_slashes=True, debug=False)
 # The parameter options section, shared with FastAPI (see `param_options.py`).
 app.include_router(param_options.router)
 # Forms and files, shared with FastAPI (see `form_fields.py`).
