@@ -31,21 +31,9 @@ pub fn built(app: &str) -> PathBuf {
         .clone();
     let result = cell.get_or_init(|| {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(app);
-        let cache = shared_cache();
-        let output = run(&[
-            "build",
-            dir.to_str().unwrap(),
-            "--cache-dir",
-            cache.to_str().unwrap(),
-        ]);
-        if output.status.success() {
-            Ok(dir)
-        } else {
-            Err(format!(
-                "`fastwasm build {app}` failed ({}):\n{}",
-                output.status,
-                String::from_utf8_lossy(&output.stderr)
-            ))
+        match build_log(&dir) {
+            (true, _) => Ok(dir),
+            (false, log) => Err(format!("`fastwasm build {app}` failed:\n{log}")),
         }
     });
     result.clone().unwrap_or_else(|err| panic!("{err}"))
