@@ -113,4 +113,13 @@ fn a_handler_for_what_the_host_answers_fails_the_build() {
         ),
         "{log}"
     );
+    // The build's own error repeats it, after the traceback.
+    let last = log.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(
+            "failed: `sh` exited with exit status: 1; the app says: DeclarationError: `plain` \
+             (main.py:4): a handler for"
+        ),
+        "{log}"
+    );
 }

@@ -4,10 +4,10 @@
 //! `python_packages`).
 
 use super::python_packages::Requirements;
-use super::tagged::run_tagged;
+use super::tagged::run_relayed;
 use super::toolchains::{Toolchains, used_by};
 use crate::config::{Manifest, Toolchain};
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use std::collections::BTreeSet;
 use tokio::process::Command;
 
@@ -47,10 +47,67 @@ pub async fn run_builds(manifest: &Manifest) -> Result<()> {
             .arg(command)
             .current_dir(&manifest.root)
             .envs(env.iter().map(|(key, value)| (key, value)));
-        if let Err(err) = run_tagged(name, &mut shell).await {
-            bail!("component `{name}`: build command `{command}` failed: {err:#}");
+        let (status, output) = run_relayed(name, &mut shell)
+            .await
+            .with_context(|| format!("component `{name}`: cannot run `{command}`"))?;
+        if !status.success() {
+            let said = app_error(&output)
+                .map(|line| format!("; the app says: {line}"))
+                .unwrap_or_default();
+            bail!(
+                "component `{name}`: build command `{command}` failed: `sh` exited with {status}{said}"
+            );
         }
         tracing::info!(component = %name, "built in {:.1?}", started.elapsed());
     }
     Ok(())
+}
+
+/// The exception a Python build ended with — the last line of its traceback, such as
+/// `fastwasm.exceptions.DeclarationError: main.py:4: …` — so that the build's own error
+/// repeats it after the traceback, componentize-py's wrapper and its backtrace.
+fn app_error(output: &[String]) -> Option<&str> {
+    output.iter().rev().map(|line| line.trim()).find(|line| {
+        let Some((name, message)) = line.split_once(": ") else {
+            return false;
+        };
+        !message.starts_with("Traceback")
+            && (name.ends_with("Error") || name.ends_with("Exception"))
+            && name.split('.').all(|part| {
+                !part.is_empty() && part.chars().all(|c| c.is_alphanumeric() || c == '_')
+            })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_python_build_failure_is_named_by_its_last_exception() {
+        let output: Vec<String> = [
+            "Traceback (most recent call last):",
+            "AssertionError: Traceback (most recent call last):",
+            "  File \"/1/main.py\", line 4, in <module>",
+            "fastwasm.exceptions.DeclarationError: main.py:4: CORS is answered by the host",
+            "",
+            "[server]",
+            "Caused by:",
+            "   0: wasmtime::runtime::func::Func::call_impl",
+        ]
+        .map(str::to_owned)
+        .to_vec();
+        assert_eq!(
+            app_error(&output),
+            Some("fastwasm.exceptions.DeclarationError: main.py:4: CORS is answered by the host")
+        );
+        assert_eq!(
+            app_error(&["error: could not compile `api`".to_owned()]),
+            None
+        );
+        assert_eq!(
+            app_error(&["ModuleNotFoundError: No module named 'orjson'".to_owned()]),
+            Some("ModuleNotFoundError: No module named 'orjson'")
+        );
+    }
 }
