@@ -2,7 +2,7 @@
 //! and the limits that protect the host.
 
 use super::outbound::AllowedOutbound;
-use super::settings::Settings;
+use super::settings::{Settings, TABLE};
 use super::stores::{self, RawStore, StoreBackend, Stores};
 use anyhow::{Context, Result, anyhow, bail};
 use serde::Deserialize;
@@ -419,6 +419,13 @@ fn is_identifier(name: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
+/// Whether the setting `key` holds a list, which `[server]` may give as an array.
+fn is_list(key: &str) -> bool {
+    TABLE
+        .iter()
+        .any(|setting| setting.key == key && setting.list)
+}
+
 /// The defaults with the `[server]` table applied; a relative `cache_dir` is read against the
 /// app folder.
 fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
@@ -430,7 +437,7 @@ fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
                 value.to_string()
             }
             // A list setting: its items, comma-separated as on the command line.
-            toml::Value::Array(items) => items
+            toml::Value::Array(items) if is_list(key) => items
                 .iter()
                 .map(|item| match item {
                     toml::Value::String(text) if !text.contains(',') => Ok(text.clone()),
@@ -440,6 +447,9 @@ fn server_settings(root: &Path, table: &toml::Table) -> Result<Settings> {
                 })
                 .collect::<Result<Vec<_>>>()?
                 .join(","),
+            toml::Value::Array(_) if TABLE.iter().any(|setting| setting.key == key) => {
+                bail!("[server] `{key}`: expected one value, not an array")
+            }
             other => bail!(
                 "[server] `{key}`: expected a string, a number or an array of strings, got a {}",
                 other.type_str()
@@ -636,6 +646,11 @@ mod tests {
                 "[server]\ncors_allow_origins = {{ a = 1 }}\n{one}"
             ))
             .contains("expected a string, a number or an array of strings, got a table")
+        );
+        // Only a list setting takes an array.
+        assert!(
+            err(&format!("[server]\nsync_workers = [\"4\"]\n{one}"))
+                .contains("[server] `sync_workers`: expected one value, not an array")
         );
         // A list setting takes an array, or the flag's comma-separated text.
         let listed = Manifest::parse(

@@ -17,6 +17,9 @@ pub trait SettingValue: Sized {
 
     /// The value as `parse` reads it.
     fn to_text(&self) -> String;
+
+    /// Whether the value is a list, which a `[server]` table may give as an array.
+    const LIST: bool = false;
 }
 
 macro_rules! whole_numbers {
@@ -109,6 +112,8 @@ impl SettingValue for Vec<String> {
     fn to_text(&self) -> String {
         self.join(",")
     }
+
+    const LIST: bool = true;
 }
 
 /// How instances get their memory.
@@ -228,6 +233,8 @@ pub struct Setting {
     pub default: &'static str,
     /// The doc comment's lines.
     doc: &'static [&'static str],
+    /// Whether it holds a list (a `[server]` array, or comma-separated text).
+    pub list: bool,
     /// Parses and checks a value given as text.
     accept: fn(&str) -> Result<(), String>,
 }
@@ -265,6 +272,7 @@ macro_rules! settings {
                 key: stringify!($name),
                 default: $default,
                 doc: &[$($doc),+],
+                list: <$ty as SettingValue>::LIST,
                 accept: |text| {
                     let value = <$ty as SettingValue>::parse(text)?;
                     let check: Check<$ty> = $check;
