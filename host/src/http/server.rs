@@ -175,7 +175,11 @@ impl Server {
         let request_id = request_id::ensure(req.headers_mut());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let mut served = Served::default();
-        let origin = req.headers().get(ORIGIN).cloned();
+        // Kept only for a CORS policy: without one, nothing reads it.
+        let origin = self
+            .cors
+            .as_ref()
+            .and_then(|_| req.headers().get(ORIGIN).cloned());
         let preflight = self
             .cors
             .as_ref()
