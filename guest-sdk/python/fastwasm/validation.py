@@ -786,39 +786,10 @@ class ModelValidator(_Structured):
     def _handler(
         self, proceed: Callable[[Any], Any], loc: Loc, errors: Errors
     ) -> Callable[[Any], Any]:
-        """A `wrap` validator's `handler`: runs the validation it wraps, and when that fails
-        raises pydantic's `ValidationError` with the errors it added (located from the wrapped
-        value, as pydantic locates them), taking them back out of `errors`."""
-        count = len(errors)
-
-        def handler(value: Any) -> Any:
-            from .exceptions import ValidationError
-
-            result = proceed(value)
-            if result is INVALID:
-                raised = [{**error, "loc": error["loc"][len(loc):]} for error in errors[count:]]
-                del errors[count:]
-                raise ValidationError(self.cls.__name__, raised)
-            return result
-
-        return handler
+        return _wrap_handler(proceed, self.cls.__name__, loc, errors)
 
     def _run(self, check: Any, args: tuple[Any, ...], info: Any, loc: Loc, raw: Any, errors: Errors) -> Any:
-        """A validator function's result, or its `ValueError`/`AssertionError` as pydantic's
-        error (any other exception goes through, as in pydantic)."""
-        from .models import raised_error
-
-        try:
-            return check.call(self.cls, *args, info=info)
-        except (ValueError, AssertionError) as err:
-            from .exceptions import ValidationError
-
-            if isinstance(err, ValidationError):
-                for error in err.errors():
-                    errors.append({**error, "loc": [*loc, *error["loc"]]})
-                return INVALID
-            errors.append(raised_error(err, loc, raw))
-            return INVALID
+        return _run_validator(lambda: check.call(self.cls, *args, info=info), loc, raw, errors)
 
     def read_fields(
         self, value: Any, loc: Loc, errors: Errors, lookup: Callable[[str], Any]
@@ -1120,40 +1091,19 @@ class FunctionValidator(Validator):
         return self._run((checked,), loc, checked, errors)
 
     def _handler(self, loc: Loc, errors: Errors) -> Callable[[Any], Any]:
-        """A wrap validator's `handler`: validates, and raises `ValidationError` with the
-        errors of a failure (located from the value), taking them back out of `errors`."""
-
-        def handler(value: Any) -> Any:
-            from .exceptions import ValidationError
-
-            count = len(errors)
-            result = self.inner(value, loc, errors)
-            if result is INVALID:
-                raised = [{**error, "loc": error["loc"][len(loc):]} for error in errors[count:]]
-                del errors[count:]
-                raise ValidationError(self.inner.label, raised)
-            return result
-
-        return handler
+        return _wrap_handler(
+            lambda value: self.inner(value, loc, errors), self.inner.label, loc, errors
+        )
 
     def _run(self, args: tuple[Any, ...], loc: Loc, value: Any, errors: Errors) -> Any:
-        from .exceptions import ValidationError
-        from .models import ValidationInfo, raised_error
+        from .models import ValidationInfo
 
         try:
             wanted = len(inspect.signature(self.function).parameters)
         except (TypeError, ValueError):
             wanted = len(args)
         given = args + (ValidationInfo({}, None),) if wanted > len(args) else args
-        try:
-            return self.function(*given)
-        except ValidationError as err:
-            for error in err.errors():
-                errors.append({**error, "loc": [*loc, *error["loc"]]})
-            return INVALID
-        except (ValueError, AssertionError) as err:
-            errors.append(raised_error(err, loc, value))
-            return INVALID
+        return _run_validator(lambda: self.function(*given), loc, value, errors)
 
     def exact(self, value: Any) -> bool:
         return self.mode != "plain" and self.inner.exact(value)
@@ -1272,3 +1222,43 @@ def validate(validator: Validator, value: Any, loc: Loc = ()) -> tuple[Any, Erro
     errors: Errors = []
     result = validator(value, loc, errors)
     return result, errors
+
+
+def _wrap_handler(
+    proceed: Callable[[Any], Any], title: str, loc: Loc, errors: Errors
+) -> Callable[[Any], Any]:
+    """A `wrap` validator's `handler`: runs the validation it wraps, and when that fails raises
+    pydantic's `ValidationError` titled `title` with the errors it added (located from the
+    wrapped value, as pydantic locates them), taking them back out of `errors`."""
+
+    def handler(value: Any) -> Any:
+        from .exceptions import ValidationError
+
+        count = len(errors)
+        result = proceed(value)
+        if result is INVALID:
+            raised = [{**error, "loc": error["loc"][len(loc):]} for error in errors[count:]]
+            del errors[count:]
+            raise ValidationError(title, raised)
+        return result
+
+    return handler
+
+
+def _run_validator(call: Callable[[], Any], loc: Loc, raw: Any, errors: Errors) -> Any:
+    """A validator function's result; a `ValidationError` it raises has its errors located
+    under `loc`, a `ValueError` or `AssertionError` becomes pydantic's error for `raw` (any
+    other exception goes through, as in pydantic)."""
+    from .exceptions import ValidationError
+    from .models import raised_error
+
+    try:
+        return call()
+    except ValidationError as err:
+        for error in err.errors():
+            errors.append({**error, "loc": [*loc, *error["loc"]]})
+        return INVALID
+    except (ValueError, AssertionError) as err:
+        errors.append(raised_error(err, loc, raw))
+        return INVALID
+

@@ -147,7 +147,10 @@ impl Cors {
         })
     }
 
-    fn allows_origin(&self, origin: &str) -> bool {
+    fn allows_origin(&self, origin: &HeaderValue) -> bool {
+        // As text, as Starlette compares it; bytes that are not UTF-8 are replaced.
+        let origin = String::from_utf8_lossy(origin.as_bytes());
+        let origin = origin.as_ref();
         self.allow_all_origins
             || self
                 .origin_regex
@@ -168,8 +171,7 @@ impl Cors {
             headers.insert(name.clone(), value.clone());
         }
         let mut failures = Vec::new();
-        let origin_text = String::from_utf8_lossy(origin.as_bytes());
-        if self.allows_origin(&origin_text) {
+        if self.allows_origin(origin) {
             if self.preflight_names_origin {
                 headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
             }
@@ -232,12 +234,11 @@ impl Cors {
             for (name, value) in &self.simple_headers {
                 headers.insert(name.clone(), value.clone());
             }
-            let origin_text = String::from_utf8_lossy(origin.as_bytes());
             // With credentials, or with named origins, the answer names the origin, not `*`.
             let names_origin = if self.allow_all_origins {
                 self.allow_credentials
             } else {
-                self.allows_origin(&origin_text)
+                self.allows_origin(origin)
             };
             if names_origin {
                 headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
