@@ -39,8 +39,8 @@ fn main() {
     std::fs::write(out, entries).unwrap();
 }
 
-/// The files under `dir` that belong to an SDK: no caches, dependencies, build output or
-/// documentation-only files.
+/// The files under `dir` that belong to an SDK: no caches, dependencies, build output, the
+/// SDK's own tests or documentation-only files.
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
@@ -49,7 +49,10 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with('.')
-            || matches!(name.as_str(), "__pycache__" | "node_modules" | "build")
+            || matches!(
+                name.as_str(),
+                "__pycache__" | "node_modules" | "build" | "tests"
+            )
         {
             continue;
         }

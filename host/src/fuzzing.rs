@@ -117,7 +117,7 @@ fn validated(
         query,
         headers,
     };
-    match app::validate(rules, &parts) {
+    match app::validate(rules, &parts).into_result() {
         Ok(values) => {
             for (name, json) in values {
                 serde_json::from_str::<Value>(&json)

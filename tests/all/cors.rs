@@ -5,7 +5,8 @@
 //! be equal.
 
 use crate::support::{
-    Server, build_log, built, client, fastapi_json, python_app, send, shared_cache,
+    Server, assert_same_answers, build_log, built, client, fastapi_json, python_app, send,
+    shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -115,15 +116,7 @@ async fn compared(options: Value) -> Vec<Value> {
     let flags = flags(&options);
     let flags: Vec<&str> = flags.iter().map(String::as_str).collect();
     let ours = ours(&flags, &cases).await;
-    for ((case, ours), theirs) in cases
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&ours)
-        .zip(theirs.as_array().unwrap())
-    {
-        assert_eq!(ours, theirs, "{case}: fastwasm, then FastAPI");
-    }
+    assert_same_answers(&cases, &ours, &theirs);
     ours
 }
 

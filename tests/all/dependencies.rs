@@ -3,8 +3,9 @@
 //! `examples/auth` writes a log line from every provider and handler, tagged with the request
 //! id the test sends, so the log shows what ran, how often and in which order.
 
-use crate::support::{Server, client, get, run, send, shared_cache};
+use crate::support::{Server, client, error_kinds, get, run, send, shared_cache};
 use fastwasm_test_artifacts::{AUTH_API, AUTH_PROVIDERS, DEP_CYCLE, DEP_MISSING, DEPS_LAB, HELLO};
+use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -394,4 +395,32 @@ async fn teardowns_run_after_a_timeout() {
         "{}",
         server.logs()
     );
+}
+
+/// FastAPI skips a dependency whose parameters fail and goes on: the host does not call such a
+/// provider, and the operation's 422 lists the provider's errors first, then its own.
+#[tokio::test]
+async fn a_provider_with_invalid_parameters_is_skipped_and_its_errors_come_first() {
+    let server = lab(&[]);
+    let (status, _, body) = send(client().get(server.url("/tracked?ms=soon"))).await;
+    assert_eq!(status, 422, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        error_kinds(&body),
+        [
+            (json!("missing"), json!(["header", "x-rid"])),
+            (json!("int_parsing"), json!(["query", "ms"])),
+        ],
+        "{body}"
+    );
+    // With the header, the provider runs and only the operation's own error is left.
+    let (status, _, body) = send(tracked(&server, "/tracked?ms=soon", "valid")).await;
+    assert_eq!(status, 422, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["detail"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["detail"][0]["loc"], json!(["query", "ms"]));
+    server.expect_log("provided tracked rid=valid");
+    // The first request did not call it.
+    let logs = server.logs();
+    assert_eq!(logs.matches("provided tracked").count(), 1, "{logs}");
 }

@@ -1,6 +1,6 @@
 //! Every extractor and response kind of the Rust SDK, through `examples/hello` over a real socket.
 
-use crate::support::{Server, client, get, get_json};
+use crate::support::{Server, client, error_kinds, get, get_json, send};
 use fastwasm_test_artifacts::HELLO;
 use serde_json::json;
 
@@ -184,6 +184,44 @@ async fn explicit_status_and_http_error_with_headers() {
         response.text().await.unwrap(),
         r#"{"detail":"Item not found"}"#
     );
+}
+
+#[tokio::test]
+async fn bad_parameters_and_a_bad_body_are_listed_in_one_422() {
+    let server = hello();
+    let put = |path: &str, body: &'static str| {
+        send(
+            client()
+                .put(server.url(path))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+    };
+    let (status, _, body) = put("/items/abc", r#"{"price": 1}"#).await;
+    assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        error_kinds(&body),
+        [
+            (json!("int_parsing"), json!(["path", "item_id"])),
+            (json!("missing"), json!(["body", "name"])),
+        ],
+        "{body}"
+    );
+
+    // A body that is not JSON is the answer alone, as in FastAPI.
+    let (status, _, body) = put("/items/abc", r#"{"name": "#).await;
+    assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["detail"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["detail"][0]["type"], "json_invalid");
+
+    // Good parameters with a bad body: the body's errors alone.
+    let (status, _, body) = put("/items/3", r#"{"price": 1}"#).await;
+    assert_eq!(status, 422);
+    let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["detail"][0]["loc"], json!(["body", "name"]), "{body}");
+    assert_eq!(body["detail"].as_array().unwrap().len(), 1, "{body}");
 }
 
 #[tokio::test]

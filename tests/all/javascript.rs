@@ -2,7 +2,7 @@
 //! build`: parameters validated by the host, JSON bodies validated in the guest, answers,
 //! errors, a provider with its teardown, and the build-time refusal of `async` handlers.
 
-use crate::support::{Server, build_log, built, client, get, get_json, shared_cache};
+use crate::support::{Server, build_log, built, client, error_kinds, get, get_json, shared_cache};
 use serde_json::json;
 use std::path::Path;
 
@@ -208,6 +208,37 @@ async fn malformed_and_invalid_json_bodies_are_fastapi_422s() {
     assert_eq!(status, 422);
     assert_eq!(body["detail"][0]["type"], "model_attributes_type");
     assert_eq!(body["detail"][0]["loc"], json!(["body"]));
+}
+
+#[tokio::test]
+async fn bad_parameters_and_a_bad_body_are_listed_in_one_422() {
+    let server = js_hello();
+    let put = |path: &str, body: &'static str| {
+        client()
+            .put(server.url(path))
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+    };
+    let response = put("/items/0", r#"{"price": 0}"#).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        error_kinds(&body),
+        [
+            (json!("greater_than_equal"), json!(["path", "item_id"])),
+            (json!("missing"), json!(["body", "name"])),
+            (json!("greater_than"), json!(["body", "price"])),
+        ],
+        "{body}"
+    );
+
+    // A body that is not JSON is the answer alone, as in FastAPI.
+    let response = put("/items/0", r#"{"name": "#).await.unwrap();
+    assert_eq!(response.status(), 422);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["detail"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["detail"][0]["type"], "json_invalid");
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@
 //! own for `tests/guests/py_lab/security_twin.py`, the same code under FastAPI.
 
 use crate::support::{
-    Server, built, client, fastapi_json, fastapi_openapi, get_json, send, shared_cache,
+    Server, assert_same_answers, built, client, fastapi_json, fastapi_openapi, get_json, send,
+    shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -113,15 +114,7 @@ async fn security_dependencies_answer_as_fastapi_does() {
             .map(|value| value.to_str().unwrap().to_owned());
         ours.push(json!([status, body, authenticate]));
     }
-    for ((case, ours), theirs) in cases
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&ours)
-        .zip(theirs.as_array().unwrap())
-    {
-        assert_eq!(ours, theirs, "{case}: fastwasm, then FastAPI");
-    }
+    assert_same_answers(&cases, &ours, &theirs);
     // Spelled out, for the reader.
     assert_eq!(
         ours[0],

@@ -53,9 +53,15 @@ async fn a_rust_handler_depends_on_a_python_provider() {
     );
     let (_, body) = get_as(&server, "/accounts/me/quote?list_price=40", "bob-token").await;
     assert_eq!(body["price"], 40.0);
-    let (status, body) = get_json(server.url("/accounts/me/quote?list_price=0")).await;
+    let (status, body) = get_as(&server, "/accounts/me/quote?list_price=0", "alice-token").await;
     assert_eq!(status, 422);
     assert_eq!(body["detail"][0]["type"], "greater_than");
+    // Without a token the provider's 401 is the answer, bad price or not, as in FastAPI.
+    let (status, body) = get_json(server.url("/accounts/me/quote?list_price=0")).await;
+    assert_eq!(
+        (status, body),
+        (401, json!({"detail": "Not authenticated"}))
+    );
 }
 
 #[tokio::test]

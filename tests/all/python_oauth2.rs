@@ -5,7 +5,8 @@
 //! — must be equal; each server's own tokens carry each one's requests. The document too.
 
 use crate::support::{
-    Server, built, client, fastapi_json, fastapi_openapi, openapi_document, send, shared_cache,
+    Server, assert_same_answers, built, client, fastapi_json, fastapi_openapi, openapi_document,
+    send, shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -119,15 +120,7 @@ async fn the_oauth2_example_answers_as_fastapi_does() {
     let steps = steps();
     let theirs = fastapi_json(EXAMPLE, FASTAPI_ANSWERS, &[&steps.to_string()]);
     let ours = ours(&server, &steps).await;
-    for ((step, ours), theirs) in steps
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&ours)
-        .zip(theirs.as_array().unwrap())
-    {
-        assert_eq!(ours, theirs, "{step}: fastwasm, then FastAPI");
-    }
+    assert_same_answers(&steps, &ours, &theirs);
     // Spelled out, for the reader: the flow a client follows, and where each scope stops it.
     let token = json!([200, { "access_token": 3, "token_type": "bearer" }, null]);
     assert_eq!(ours[0], token);

@@ -6,7 +6,8 @@
 //! to the same requests must equal FastAPI's.
 
 use crate::support::{
-    Server, built, client, fastapi_json, fastapi_openapi, openapi_document, send, shared_cache,
+    Server, assert_same_answers, built, client, fastapi_json, fastapi_openapi, openapi_document,
+    send, shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -115,15 +116,7 @@ async fn parameter_options_answer_as_fastapi_does() {
             .unwrap_or_else(|err| panic!("{case}: not JSON ({err}): {body}"));
         ours.push(json!([status, body]));
     }
-    for ((case, ours), theirs) in cases
-        .as_array()
-        .unwrap()
-        .iter()
-        .zip(&ours)
-        .zip(theirs.as_array().unwrap())
-    {
-        assert_eq!(ours, theirs, "{case}: fastwasm, then FastAPI");
-    }
+    assert_same_answers(&cases, &ours, &theirs);
     // Spelled out, for the reader: a `Literal` answers `literal_error`, a list its length.
     assert_eq!(ours[7][1]["detail"][0]["type"], "literal_error");
     assert_eq!(

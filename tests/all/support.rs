@@ -333,6 +333,38 @@ pub async fn fire(server: &Server, path: &str, count: usize) -> Vec<u16> {
     statuses
 }
 
+/// Asserts that each answer fastwasm gave (`ours`) equals FastAPI's (`theirs`, a JSON array in
+/// the same order), naming the case of `cases` (a JSON array) that differs.
+pub fn assert_same_answers(
+    cases: &serde_json::Value,
+    ours: &[serde_json::Value],
+    theirs: &serde_json::Value,
+) {
+    let cases = cases.as_array().expect("the cases are a JSON array");
+    let theirs = theirs
+        .as_array()
+        .expect("FastAPI's answers are a JSON array");
+    assert_eq!(
+        (ours.len(), theirs.len()),
+        (cases.len(), cases.len()),
+        "answers from fastwasm, then FastAPI, for {} cases",
+        cases.len()
+    );
+    for ((case, ours), theirs) in cases.iter().zip(ours).zip(theirs) {
+        assert_eq!(ours, theirs, "{case}: fastwasm, then FastAPI");
+    }
+}
+
+/// The `type` and `loc` of each error a 422 body lists, in order.
+pub fn error_kinds(body: &serde_json::Value) -> Vec<(serde_json::Value, serde_json::Value)> {
+    body["detail"]
+        .as_array()
+        .unwrap_or_else(|| panic!("not a 422 body: {body}"))
+        .iter()
+        .map(|error| (error["type"].clone(), error["loc"].clone()))
+        .collect()
+}
+
 /// GET `url`, returning status and JSON body.
 pub async fn get_json(url: impl reqwest::IntoUrl) -> (u16, serde_json::Value) {
     let url = url.into_url().unwrap();

@@ -7,7 +7,7 @@ import { Field, mergeDefs } from './fields.js';
 import { Param, path as pathParam } from './params.js';
 import { parseTemplate } from './paths.js';
 import { Request } from './request.js';
-import { BODILESS, Response, toResponse } from './responses.js';
+import { BODILESS, HTTPException, Response, toResponse } from './responses.js';
 import { checkOptions } from './schema.js';
 import { reasonPhrase } from './status.js';
 
@@ -151,6 +151,8 @@ export class FastWasm {
         responseSchema: op.responseModel && JSON.stringify(op.responseModel.schema),
         dependencies: declareDependencies(op.dependencies),
         openapi: op.openapi,
+        // `invoke` gathers the host's errors with the body's.
+        answersInvalid: true,
       })),
       providers: [...this.#providers.values()].map((provider) => ({
         name: provider.name,
@@ -192,29 +194,52 @@ export class FastWasm {
 /**
  * Calls `target` (an operation or a provider) with its parameters, dependencies and the
  * request. Values arrive as JSON text: the host already validated and coerced parameters.
+ * Parameters the host found invalid are not called with: one 422 lists their errors, after
+ * those of the providers the host skipped for theirs and before the body's, as FastAPI does.
  */
 function invoke(target, record, deps) {
   const request = new Request(record);
   const sent = new Map(record.params);
+  const invalid = new Map(record.invalid.map(({ name, errors }) => [name, errors]));
+  const errors = record.providerErrors.map((text) => JSON.parse(text));
   const params = {};
   for (const [name, param] of target.params) {
-    params[name] = sent.has(name) ? JSON.parse(sent.get(name)) : param.absent;
+    if (invalid.has(name)) {
+      errors.push(...invalid.get(name).map((text) => JSON.parse(text)));
+    } else {
+      params[name] = sent.has(name) ? JSON.parse(sent.get(name)) : param.absent;
+    }
   }
   if (target.body) {
     const [name, body] = target.body;
-    params[name] = body.read(record.body);
+    try {
+      params[name] = body.read(record.body);
+    } catch (error) {
+      // A body that is not JSON is the answer alone, as FastAPI reads it first.
+      if (errors.length === 0 || !isValidation(error) || error.detail[0]?.type === 'json_invalid') throw error;
+      errors.push(...error.detail);
+    }
   }
   const provided = new Map(deps.map(({ name, value }) => [name, value]));
   const values = {};
   for (const { key, name } of target.dependencies) {
-    if (!provided.has(name)) throw new Error(`the host did not provide dependency \`${name}\``);
-    values[key] = JSON.parse(provided.get(name));
+    if (provided.has(name)) {
+      values[key] = JSON.parse(provided.get(name));
+    } else if (record.providerErrors.length === 0) {
+      throw new Error(`the host did not provide dependency \`${name}\``);
+    }
   }
+  if (errors.length > 0) throw new HTTPException(422, errors);
   const result = target.call(params, values, request);
   if (typeof result?.then === 'function') {
     throw new TypeError('it returned a Promise, but JavaScript components serve sync operations only');
   }
   return result;
+}
+
+/** Whether `error` is a 422 in FastAPI's validation shape. */
+function isValidation(error) {
+  return error instanceof HTTPException && error.status === 422 && Array.isArray(error.detail);
 }
 
 /**

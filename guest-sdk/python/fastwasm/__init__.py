@@ -19,6 +19,7 @@ async def create_item(item: Item):
 
 from . import status
 from .applications import FastAPI, FastWasm
+from .background import BackgroundTasks
 from .encoders import jsonable_encoder
 from .exceptions import (
     DeclarationError,
@@ -48,6 +49,7 @@ from .websockets import WebSocket, WebSocketDisconnect, WebSocketState
 __all__ = [
     "AfterValidator",
     "APIRouter",
+    "BackgroundTasks",
     "BeforeValidator",
     "PlainValidator",
     "WrapValidator",

@@ -19,11 +19,6 @@ _INFO = (
     "the host writes the document's info from the manifest (`title`, `version`, `description` "
     "in fastwasm.toml); this is not carried yet"
 )
-LIFECYCLE = (
-    "a component instance has no start-up or shut-down hook yet: do start-up work at import "
-    "(it runs when the component is built, and every instance starts from that snapshot), or "
-    "lazily in a dependency"
-)
 
 #: Each keyword, the default that changes nothing, and why another value cannot be honoured.
 _OPTIONS: dict[str, tuple[Any, str]] = {
@@ -42,9 +37,6 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     ),
     "swagger_ui_init_oauth": (None, "Swagger UI is the host's, and not configurable yet"),
     "swagger_ui_parameters": (None, "Swagger UI is the host's, and not configurable yet"),
-    "lifespan": (None, LIFECYCLE),
-    "on_startup": (None, LIFECYCLE),
-    "on_shutdown": (None, LIFECYCLE),
     "middleware": (
         None,
         "ASGI middleware cannot run in a component (CORS is the host's `cors_*` settings)",

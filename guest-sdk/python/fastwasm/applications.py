@@ -10,6 +10,8 @@ from . import app_options, declaration
 from .exception_handlers import Handler, check_handler
 from .dependencies import where
 from .exceptions import DeclarationError
+from .fields import caller
+from .lifespan import NO_SHUTDOWN, Lifespan, check_event
 from .params import DependsInfo
 from .providers import NamedProvider
 from .routing import APIRouter, Route
@@ -29,7 +31,8 @@ class FastWasm(APIRouter):
     ```
 
     `title`, `description` and `version` are kept for the code that reads them; the host
-    documents the app from its manifest.
+    documents the app from its manifest. `lifespan` and `on_startup` run once per instance,
+    on its first call (see `lifespan`).
     """
 
     def __init__(
@@ -43,9 +46,16 @@ class FastWasm(APIRouter):
         deprecated: bool | None = None,
         include_in_schema: bool = True,
         exception_handlers: dict[Any, Handler] | None = None,
+        lifespan: Callable[[Any], Any] | None = None,
+        on_startup: Sequence[Callable[[], Any]] | None = None,
+        on_shutdown: Sequence[Callable[[], Any]] | None = None,
         **options: Any,
     ) -> None:
         app_options.check(options)
+        if on_shutdown:
+            raise DeclarationError(
+                f"{caller()}: `FastAPI(on_shutdown=...)` is not supported: {NO_SHUTDOWN}"
+            )
         super().__init__(
             dependencies=dependencies,
             responses=responses,
@@ -61,6 +71,8 @@ class FastWasm(APIRouter):
         self.exception_handlers: dict[type[Exception], Handler] = {}
         for key, handler in (exception_handlers or {}).items():
             self.add_exception_handler(key, handler)
+        #: Each instance's start-up, run on its first call.
+        self.lifespan = Lifespan(lifespan, list(on_startup or []))
 
     def _add(self, *args: Any, **kwargs: Any) -> None:
         super()._add(*args, **kwargs)
@@ -89,7 +101,6 @@ class FastWasm(APIRouter):
         """FastAPI's `add_middleware` fails the build: ASGI middleware cannot wrap operations
         in a component. For `CORSMiddleware` the error gives the host's settings that answer
         the same, for every component of the app."""
-        from .fields import caller
         from .middleware.cors import CORSMiddleware, server_table
 
         if middleware_class is CORSMiddleware:
@@ -109,14 +120,13 @@ class FastWasm(APIRouter):
         )
 
     def on_event(self, event_type: str) -> Callable[[Provided], Provided]:
-        """`@app.on_event("startup")` fails the build, naming the function: see
-        `app_options` (`lifespan`)."""
+        """`@app.on_event("startup")` runs the function when an instance starts up (see
+        `lifespan`); a `"shutdown"` one fails the build, naming the function."""
 
         def decorator(call: Provided) -> Provided:
-            raise DeclarationError(
-                f"{where(call)}: `@app.on_event({event_type!r})` is not supported: "
-                f"{app_options.LIFECYCLE}"
-            )
+            check_event(event_type, call)
+            self.lifespan.add_startup(call)
+            return call
 
         return decorator
 

@@ -91,11 +91,16 @@ class BodyPlan:
         schema["title"] = field.info.title or field_title(field.key)
         return schema
 
-    def read(self, content_type: str | None, raw: bytes) -> dict[str, Any]:
-        """Each body argument's value by key; raises `RequestValidationError` (422), or
-        `HTTPException` (400) for a body that cannot be parsed."""
+    def read(
+        self, content_type: str | None, raw: bytes
+    ) -> tuple[Any, dict[str, Any], dict[str, Errors]]:
+        """What the body parsed to (`None` when empty), each valid body argument's value by
+        key, and each invalid one's errors by key. Raises `RequestValidationError` (422) for
+        JSON that does not parse, `HTTPException` (400) for a body that cannot be parsed
+        otherwise."""
         if self.form:
-            return self._form_values(read_form(content_type, raw))
+            form = read_form(content_type, raw)
+            return (form, *self._form_values(form))
         body: Any = Undefined
         if raw:
             if content_type and _is_json(content_type):
@@ -111,7 +116,8 @@ class BodyPlan:
                                 "input": {},
                                 "ctx": {"error": err.msg},
                             }
-                        ]
+                        ],
+                        body=err.doc,
                     ) from None
                 except Exception:
                     # Bytes that are not UTF-8, nesting past the recursion limit: as FastAPI.
@@ -119,27 +125,23 @@ class BodyPlan:
             else:
                 body = raw
         try:
-            return self._values(body)
+            return (None if body is Undefined else body, *self._values(body))
         except RecursionError:
             raise _unparsable() from None
 
-    def _values(self, body: Any) -> dict[str, Any]:
-        errors: Errors = []
-        values: dict[str, Any] = {}
+    def _values(self, body: Any) -> tuple[dict[str, Any], dict[str, Errors]]:
+        checked = _Parts()
         if not self.embed:
             field = self.fields[0]
-            values[field.key] = self._value(field, body, ("body",), errors)
+            checked.check(field, body, ("body",))
         else:
             for field in self.fields:
                 part = body.get(field.key, Undefined) if isinstance(body, dict) else Undefined
-                values[field.key] = self._value(field, part, ("body", field.key), errors)
-        if errors:
-            raise RequestValidationError(errors)
-        return values
+                checked.check(field, part, ("body", field.key))
+        return checked.values, checked.errors
 
-    def _form_values(self, form: FormData) -> dict[str, Any]:
-        errors: Errors = []
-        values: dict[str, Any] = {}
+    def _form_values(self, form: FormData) -> tuple[dict[str, Any], dict[str, Errors]]:
+        checked = _Parts()
         if not self.embed:
             # One model reads the whole form: its fields as named, and the rest as extras.
             field = self.fields[0]
@@ -153,22 +155,35 @@ class BodyPlan:
                 if key not in known:
                     extras.setdefault(key, []).append(value)
             data.update({key: vs[0] if len(vs) == 1 else vs for key, vs in extras.items()})
-            values[field.key] = self._value(field, data, ("body",), errors)
+            checked.check(field, data, ("body",))
         else:
             for field in self.fields:
                 part = _form_field(form, field.key, field.validator)
-                values[field.key] = self._value(field, part, ("body", field.key), errors)
-        if errors:
-            raise RequestValidationError(errors)
-        return values
+                checked.check(field, part, ("body", field.key))
+        return checked.values, checked.errors
 
-    @staticmethod
-    def _value(field: BodyField, value: Any, loc: tuple[Any, ...], errors: Errors) -> Any:
+
+class _Parts:
+    """The body arguments validated so far: values of the valid ones, errors of the others."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.errors: dict[str, Errors] = {}
+
+    def check(self, field: BodyField, value: Any, loc: tuple[Any, ...]) -> None:
+        errors: Errors = []
         if value is Undefined:
             if field.info.required:
-                return missing(errors, loc, None)
-            return field.info.get_default()
-        return field.validator(value, loc, errors)
+                missing(errors, loc, None)
+            else:
+                self.values[field.key] = field.info.get_default()
+                return
+        else:
+            value = field.validator(value, loc, errors)
+        if errors:
+            self.errors[field.key] = errors
+        else:
+            self.values[field.key] = value
 
 
 def _form_field(form: FormData, key: str, validator: Validator) -> Any:

@@ -17,11 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from . import annotations as ann
+from .background import NOT_SUPPORTED as BACKGROUND_NOT_SUPPORTED
+from .background import BackgroundTasks
 from .datastructures import UploadFile
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
 from .fields import Constraints, FieldInfo, Undefined
+from .models import BaseModel, model_config
 from .openapi import field_title
+from .param_models import ParamModel
 from .params import (
     BodyInfo,
     DependsInfo,
@@ -98,6 +102,8 @@ class ParamField:
     info: FieldInfo
     #: The key of the value in `request.params`; unique within the operation (see `declare`).
     name: str = ""
+    #: The parameter model it is a field of (see `param_models`), not an argument of its own.
+    model: ParamModel | None = None
 
 
 @dataclass
@@ -132,6 +138,8 @@ class Dependant:
     arg: str | None = None
     use_cache: bool = True
     params: list[ParamField] = field(default_factory=list)
+    #: Models whose fields are parameters (their fields are in `params` too).
+    param_models: list[ParamModel] = field(default_factory=list)
     body: list[BodyField] = field(default_factory=list)
     dependencies: list[Dependant] = field(default_factory=list)
     host_dependencies: list[HostDependency] = field(default_factory=list)
@@ -234,6 +242,8 @@ def _add_argument(
     if inspect.isclass(inner) and issubclass(inner, SecurityScopes):
         dependant.security_scopes_arg = name
         return
+    if inspect.isclass(inner) and issubclass(inner, BackgroundTasks):
+        raise DeclarationError(f"{context}: {BACKGROUND_NOT_SUPPORTED}")
 
     if marker is None:
         value = Undefined if default is inspect.Parameter.empty else default
@@ -259,12 +269,58 @@ def _add_argument(
                 "supported: the host validates parameters before the component runs (validate "
                 "the value in the operation, or in a dependency, and raise HTTPException)"
             )
+        if inspect.isclass(inner) and issubclass(inner, BaseModel):
+            _add_param_model(dependant, name, inner, marker, path_names, context)
+            return
         dependant.params.append(_param_field(name, inner, marker, path_names, context))
     else:
         raise DeclarationError(
             f"{context}: `Field()` describes a model field; use Query(), Path(), Header(), "
             "Cookie() or Body() for an argument"
         )
+
+
+def _add_param_model(
+    dependant: Dependant,
+    arg: str,
+    model: type[BaseModel],
+    marker: ParamInfo,
+    path_names: frozenset[str],
+    context: str,
+) -> None:
+    """Declares each field of `model` as a parameter of `marker`'s location."""
+    if marker.location is ParamLocation.PATH:
+        raise DeclarationError(
+            f"{context}: a model of path parameters is not supported (FastAPI reads models "
+            "from the query, headers or cookies); give each path parameter as an argument"
+        )
+    fields: list[ParamField] = []
+    for key, info in model.model_fields.items():
+        # The field as a parameter of the marker's kind, with the field's own options.
+        param = copy.copy(marker)
+        for option in (
+            "default", "default_factory", "alias", "title", "description", "constraints",
+            "examples", "deprecated", "json_schema_extra",
+        ):
+            setattr(param, option, getattr(info, option))
+        # Titled after the field, as pydantic titles it (a plain header is titled after its
+        # name on the wire).
+        param.title = info.title or field_title(key)
+        where_field = f"{context}, field `{key}` of `{model.__name__}`"
+        field_param = _param_field(key, info.annotation, param, path_names, where_field)
+        fields.append(field_param)
+    validator = compile_type(model, Constraints())
+    param_model = ParamModel(
+        arg=arg,
+        location=marker.location,
+        validator=validator,
+        forbid_extra=model_config(model).get("extra") == "forbid",
+    )
+    for (key, info), field_param in zip(model.model_fields.items(), fields):
+        field_param.model = param_model
+        param_model.fields.append((info.alias or key, field_param))
+        dependant.params.append(field_param)
+    dependant.param_models.append(param_model)
 
 
 def _add_dependency(
@@ -528,7 +584,8 @@ def _identity(value: Any) -> Any:
     return value
 
 
-_LOCATION_ORDER = (
+#: The order FastAPI lists a callable's parameters (and their errors) in.
+LOCATION_ORDER = (
     ParamLocation.PATH,
     ParamLocation.QUERY,
     ParamLocation.HEADER,
@@ -549,7 +606,7 @@ def declare(root: Dependant) -> list[ParamField]:
     def visit(dependant: Dependant) -> None:
         for dependency in dependant.dependencies:
             visit(dependency)
-        for location in _LOCATION_ORDER:
+        for location in LOCATION_ORDER:
             for param in dependant.params:
                 if param.location is not location:
                     continue

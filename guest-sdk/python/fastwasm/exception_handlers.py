@@ -4,9 +4,11 @@ class or nearest base class, `handler(request, exc)`, sync or async, returning a
 handler for `Exception` answers what would otherwise be a 500, and the traceback is still
 logged, as Starlette's server error middleware does.
 
-Handlers for `HTTPException`, `RequestValidationError` or a status code are refused at build
-time: the host answers 404, 405 and invalid parameters before the component runs, so such a
-handler would see only some of the answers it is meant to change."""
+A handler for `RequestValidationError` answers every 422 of the component's operations, as
+FastAPI's does (`request_validation_exception_handler` is FastAPI's default answer, to fall back
+on). Handlers for `HTTPException` or a status code are refused at build time: the host answers
+404 and 405 before the component runs, so such a handler would see only some of the answers it
+is meant to change."""
 
 from __future__ import annotations
 
@@ -15,13 +17,15 @@ import traceback
 from typing import Any, Callable
 
 from .dependencies import where
+from .encoders import jsonable_encoder
 from .exceptions import DeclarationError, HTTPException, RequestValidationError
 from .requests import Request
-from .responses import Response
+from .responses import JSONResponse, Response
 
 Handler = Callable[[Request, Exception], Any]
 
-#: What the host answers itself, for some requests, before a component's handler could.
+#: What goes to the host to answer unless a handler takes exactly that class: a handler of
+#: `Exception` does not turn them into 500s.
 _HOST_ANSWERED = (HTTPException, RequestValidationError)
 
 
@@ -30,17 +34,24 @@ def check_handler(key: Any, handler: Handler) -> type[Exception]:
     if isinstance(key, int):
         raise DeclarationError(
             f"{where(handler)}: a handler for status {key} is not supported: the host answers "
-            f"404, 405 and 422 before the component runs, so it would see only some of them"
+            f"404, 405 and 413 before the component runs, so it would see only some of them"
         )
     if not (isinstance(key, type) and issubclass(key, Exception)):
         raise DeclarationError(f"{where(handler)}: `exception_handler` takes an exception class")
-    if key in _HOST_ANSWERED:
+    if key is HTTPException:
         raise DeclarationError(
             f"{where(handler)}: a handler for `{key.__name__}` is not supported: the host "
-            f"answers 404, 405 and invalid parameters (422) before the component runs, so it "
-            f"would see only some of them; raise an exception of your own and handle that"
+            f"answers 404 and 405 before the component runs, so it would see only some of "
+            f"them; raise an exception of your own and handle that"
         )
     return key
+
+
+async def request_validation_exception_handler(
+    request: Request, exc: RequestValidationError
+) -> JSONResponse:
+    """FastAPI's default answer to invalid input: 422 with the error list."""
+    return JSONResponse(status_code=422, content={"detail": jsonable_encoder(exc.errors())})
 
 
 def find(handlers: dict[type[Exception], Handler], exc: Exception) -> Handler | None:

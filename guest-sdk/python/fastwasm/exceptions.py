@@ -44,14 +44,29 @@ class WebSocketException(Exception):
 
 
 class RequestValidationError(Exception):
-    """A request that does not fit the operation: answered 422 with FastAPI's error list."""
+    """A request that does not fit the operation: answered 422 with FastAPI's error list.
+    `body` is what the body parsed to (its text when it is not JSON), as FastAPI keeps it."""
 
-    def __init__(self, errors: list[dict[str, Any]]) -> None:
+    def __init__(self, errors: list[dict[str, Any]], *, body: Any = None) -> None:
+        # Each `loc` a tuple, as pydantic's are (`str(exc)` shows them so).
+        errors = [
+            {**error, "loc": tuple(error["loc"])}
+            if isinstance(error, dict) and isinstance(error.get("loc"), list)
+            else error
+            for error in errors
+        ]
         super().__init__(errors)
         self._errors = errors
+        self.body = body
 
     def errors(self) -> list[dict[str, Any]]:
         return self._errors
+
+    def __str__(self) -> str:
+        count = len(self._errors)
+        lines = [f"{count} validation error{'s' if count != 1 else ''}:"]
+        lines.extend(f"  {error}" for error in self._errors)
+        return "\n".join(lines)
 
 
 class ValidationError(ValueError):

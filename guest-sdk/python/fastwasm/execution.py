@@ -3,6 +3,12 @@ dependencies, solving the dependency tree as FastAPI does (each dependency once 
 unless `use_cache=False`; the code after a `yield` run after the response is made, last opened
 first closed), calling the endpoint or provider, and rendering its value.
 
+Invalid parameters end the request as FastAPI's do: a dependency whose parameters (or whose
+own dependencies) failed is not called, the others still are — so an earlier or later one that
+raises `HTTPException` is the answer — and then one `RequestValidationError` lists every error:
+the host's skipped providers first, then each dependency's in the order FastAPI solves them
+(its dependencies', then its path, query, header and cookie parameters', then its body's).
+
 Everything is written once, as coroutines. A `def` operation's tree holds no `async def` (the
 build checks it), so its coroutine never suspends and `run_sync` drives it without a loop."""
 
@@ -12,18 +18,20 @@ import contextlib
 import json
 import sys
 import traceback
-from typing import Any, Awaitable, Callable, Coroutine, Protocol, Sequence, TypeVar
+import urllib.parse
+from typing import Any, Awaitable, Callable, Coroutine, Mapping, Protocol, Sequence, TypeVar
 
-from .dependencies import CallKind, Dependant, HostDependency, ParamField
+from .dependencies import LOCATION_ORDER, CallKind, Dependant, HostDependency, ParamField
 from .encoders import jsonable_encoder
 from .exception_handlers import Handler, answer, find, log_if_server_error
+from .exceptions import RequestValidationError, WebSocketException
 from .providers import NamedProvider
 from .requests import BodyReader, Request
 from .responses import Response, StreamingResponse
+from .params import ParamLocation
 from .routing import Route
 from .security import SecurityScopes
-from .validation import validate
-from .exceptions import WebSocketException
+from .validation import Errors, validate
 from .websockets import Connection, Messages, WebSocket, WebSocketDisconnect, WebSocketState
 
 T = TypeVar("T")
@@ -40,6 +48,15 @@ class HostRequest(Protocol):
     route: str
     operation_id: str
     params: Sequence[tuple[str, str]]
+    invalid: Sequence[HostInvalidParam]
+    provider_errors: Sequence[str]
+
+
+class HostInvalidParam(Protocol):
+    """The WIT `invalid-param` record."""
+
+    name: str
+    errors: Sequence[str]
 
 
 class HostDependencyValue(Protocol):
@@ -68,14 +85,25 @@ class _Scope:
         deps: Sequence[HostDependencyValue],
         path_params: list[ParamField],
         body_stream: BodyReader | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         self.req = req
+        #: What the instance's lifespan yielded, copied into `request.state`.
+        self.state = state
         self.body_stream = body_stream
         #: The connection of a WebSocket operation.
         self.websocket: WebSocket | None = None
         self.params = {name: json.loads(value) for name, value in req.params}
+        #: The errors of each parameter the host found invalid.
+        self.invalid: dict[str, Errors] = {
+            param.name: [json.loads(text) for text in param.errors] for param in req.invalid
+        }
+        #: Errors found so far, in FastAPI's order: the skipped providers' come first.
+        self.errors: Errors = [json.loads(text) for text in req.provider_errors]
         self.deps = {dep.name: dep.value for dep in deps}
         self.body: dict[str, Any] = {}
+        #: The errors of each body part that failed, by key.
+        self.body_errors: dict[str, Errors] = {}
         self.cache: dict[Any, Any] = {}
         self._path_params = path_params
         self._request: Request | None = None
@@ -106,6 +134,16 @@ class _Scope:
     def headers(self) -> list[tuple[str, str]]:
         return [(name, value.decode("latin-1")) for name, value in self.req.headers]
 
+    def received(self, location: ParamLocation) -> list[tuple[str, str]]:
+        """The names and values the request sent in `location`, in order."""
+        if location is ParamLocation.QUERY:
+            return urllib.parse.parse_qsl(self.req.query, keep_blank_values=True)
+        if location is ParamLocation.HEADER:
+            return self.headers()
+        if location is ParamLocation.COOKIE:
+            return list(self.request.cookies.items())
+        return list(self.path_params().items())
+
     def path_params(self) -> dict[str, str]:
         return {
             field.wire: _segment_text(self.params[field.name])
@@ -125,6 +163,7 @@ class _Scope:
                 body=bytes(req.body),
                 path_params=self.path_params(),
                 stream=self.body_stream,
+                state=self.state,
             )
         return self._request
 
@@ -142,13 +181,18 @@ def _segment_text(value: Any) -> str:
 
 async def _solve(
     dependant: Dependant, scope: _Scope, stack: contextlib.AsyncExitStack
-) -> dict[str, Any]:
-    """The arguments of `dependant.call`, its dependencies called (or taken from the cache)."""
+) -> dict[str, Any] | None:
+    """The arguments of `dependant.call`, its dependencies called (or taken from the cache);
+    `None` when something it needs failed, its errors added to `scope.errors`."""
     arguments: dict[str, Any] = {}
+    complete = True
     for dependency in dependant.dependencies:
         # FastAPI solves a dependency's own dependencies before looking at the cache, so that a
         # `use_cache=False` one below a cached one still runs.
         sub_arguments = await _solve(dependency, scope, stack)
+        if sub_arguments is None:
+            complete = False
+            continue
         if dependency.use_cache and dependency.call in scope.cache:
             value = scope.cache[dependency.call]
         else:
@@ -156,14 +200,61 @@ async def _solve(
             scope.cache.setdefault(dependency.call, value)
         if dependency.arg is not None:
             arguments[dependency.arg] = value
+    params_failed = False
     for param in dependant.params:
-        arguments[param.arg] = scope.param(param)
+        if param.name in scope.invalid:
+            params_failed = True
+        elif param.model is None:
+            arguments[param.arg] = scope.param(param)
+    # What each model was given matters only for its errors.
+    inputs = [
+        model.input(scope.received(model.location))
+        if params_failed or model.forbid_extra
+        else {}
+        for model in dependant.param_models
+    ]
+    extras = [model.extras(data) for model, data in zip(dependant.param_models, inputs)]
+    if params_failed or any(extras):
+        complete = False
+        for location in LOCATION_ORDER:
+            for param in dependant.params:
+                if param.location is not location:
+                    continue
+                for error in scope.invalid.get(param.name, ()):
+                    if param.model is not None and error["type"] == "missing":
+                        # A model's missing field names what the model was given, as in FastAPI.
+                        data = inputs[dependant.param_models.index(param.model)]
+                        error = {**error, "input": data}
+                    scope.errors.append(error)
+            # A model's unknown names after its fields' errors, as pydantic lists them.
+            for model, model_extras in zip(dependant.param_models, extras):
+                if model.location is location:
+                    scope.errors.extend(model_extras)
+    else:
+        for model in dependant.param_models:
+            value, errors = model.build(scope.params)
+            if errors:
+                scope.errors.extend(errors)
+                complete = False
+            else:
+                arguments[model.arg] = value
     for part in dependant.body:
-        arguments[part.arg] = scope.body[part.key]
+        failed = scope.body_errors.get(part.key)
+        if failed is not None:
+            scope.errors.extend(failed)
+            complete = False
+        else:
+            arguments[part.arg] = scope.body[part.key]
     for host_dependency in dependant.host_dependencies:
+        if host_dependency.name not in scope.deps and scope.errors:
+            # The host skipped its provider, whose parameters failed: their errors are listed.
+            complete = False
+            continue
         value = scope.dependency(host_dependency)
         if host_dependency.arg is not None:
             arguments[host_dependency.arg] = value
+    if not complete:
+        return None
     if dependant.request_arg is not None:
         arguments[dependant.request_arg] = scope.request
     if dependant.response_arg is not None:
@@ -198,6 +289,7 @@ async def run_operation(
     deps: Sequence[HostDependencyValue],
     body_stream: BodyReader | None = None,
     handlers: dict[type[Exception], Handler] | None = None,
+    state: Mapping[str, Any] | None = None,
 ) -> tuple[Response, Finish | None]:
     """Serves a request to `route`. An exception one of the app's exception `handlers` takes
     is answered by it, once the dependencies are torn down; otherwise `HTTPException` and
@@ -206,16 +298,22 @@ async def run_operation(
 
     A streamed response comes with what closes its dependencies: they serve its body too, so
     the code after their `yield` runs once the body is written."""
-    scope = _Scope(req, deps, route.params, body_stream)
-    if route.body is not None:
-        content_type = next(
-            (value.decode("latin-1") for name, value in req.headers if name == "content-type"), None
-        )
-        scope.body = route.body.read(content_type, bytes(req.body))
+    scope = _Scope(req, deps, route.params, body_stream, state)
     stack = contextlib.AsyncExitStack()
     await stack.__aenter__()
     try:
+        parsed = None
+        if route.body is not None:
+            content_type = next(
+                (value.decode("latin-1") for name, value in req.headers if name == "content-type"),
+                None,
+            )
+            # A body that does not parse is the answer before anything runs, as in FastAPI;
+            # one that does not validate joins the other errors.
+            parsed, scope.body, scope.body_errors = route.body.read(content_type, bytes(req.body))
         arguments = await _solve(route.dependant, scope, stack)
+        if arguments is None or scope.errors:
+            raise RequestValidationError(scope.errors, body=parsed)
         if route.stream is not None:
             response: Response = route.render_stream(
                 route.dependant.call(**arguments), scope.sub_response
@@ -255,6 +353,9 @@ async def run_websocket(
     try:
         async with contextlib.AsyncExitStack() as stack:
             arguments = await _solve(route.dependant, scope, stack)
+            if arguments is None:
+                # The host answers a WebSocket upgrade with invalid parameters itself.
+                raise RequestValidationError(scope.errors)
             await _invoke(route.dependant, arguments, stack)
     except WebSocketDisconnect:
         return
@@ -277,13 +378,20 @@ class ProviderCalls:
         self._open: dict[tuple[str, str], list[contextlib.AsyncExitStack]] = {}
 
     async def provide(
-        self, provider: NamedProvider, req: HostRequest, deps: Sequence[HostDependencyValue]
+        self,
+        provider: NamedProvider,
+        req: HostRequest,
+        deps: Sequence[HostDependencyValue],
+        state: Mapping[str, Any] | None = None,
     ) -> str:
         """The provider's value as JSON text; its teardown kept for `teardown`."""
-        scope = _Scope(req, deps, [])
+        scope = _Scope(req, deps, [], state=state)
         stack = contextlib.AsyncExitStack()
         try:
             arguments = await _solve(provider.dependant, scope, stack)
+            if arguments is None:
+                # The host calls a provider only once its parameters passed.
+                raise RequestValidationError(scope.errors)
             value = await _invoke(provider.dependant, arguments, stack)
             text = json.dumps(jsonable_encoder(value), ensure_ascii=False, separators=(",", ":"))
         except BaseException:

@@ -105,6 +105,8 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
                 response_schema=op.response_schema,
                 dependencies=_uses(op.dependencies),
                 openapi=op.openapi,
+                # `execution` solves the dependencies with the host's errors, as FastAPI does.
+                answers_invalid=True,
             )
             for op in info.operations
         ],
@@ -163,8 +165,14 @@ async def _serve(
     body: ByteStreamReader | None = None,
 ) -> tuple[Response, Finish | None]:
     try:
+        await app.lifespan.ensure_started(app)
         return await run_operation(
-            app.operations[req.operation_id], req, deps, body, app.exception_handlers
+            app.operations[req.operation_id],
+            req,
+            deps,
+            body,
+            app.exception_handlers,
+            app.lifespan.state,
         )
     except Exception as exc:
         error = _as_http_error(exc)
@@ -257,6 +265,7 @@ async def _serve_websocket(
 ) -> None:
     try:
         with ws:
+            await app.lifespan.ensure_started(app)
             await run_websocket(app.operations[req.operation_id], req, deps, ws, _Messages())
     except Exception as exc:
         error = _as_http_error(exc)
@@ -270,7 +279,8 @@ async def _provide(
     calls: ProviderCalls, app: FastWasm, name: str, req: types.Request, deps: list[types.Dependency]
 ) -> str:
     try:
-        return await calls.provide(app.providers[name], req, deps)
+        await app.lifespan.ensure_started(app)
+        return await calls.provide(app.providers[name], req, deps, app.lifespan.state)
     except Exception as exc:
         error = _as_http_error(exc)
         if error is None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import http.cookies
 import json
 import types
-from typing import Any, AsyncIterator, Protocol
+from typing import Any, AsyncIterator, Mapping, Protocol
 
 from .datastructures import URL, Headers, QueryParams
 
@@ -47,6 +47,7 @@ class Request:
         body: bytes,
         path_params: dict[str, str],
         stream: BodyReader | None = None,
+        state: Mapping[str, Any] | None = None,
     ) -> None:
         self.method = method
         self.headers = Headers(headers)
@@ -54,7 +55,8 @@ class Request:
         self.query_params = QueryParams(query)
         self.path_params = path_params
         self.cookies = parse_cookies(self.headers.get("cookie", ""))
-        self.state = types.SimpleNamespace()
+        # As Starlette's: a copy of what the lifespan yielded, per request.
+        self.state = types.SimpleNamespace(**(state or {}))
         self._body: bytes | None = None if stream is not None else body
         self._stream = stream
 

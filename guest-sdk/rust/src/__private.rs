@@ -1,6 +1,6 @@
 //! Support for the code the macros generate. Not a public API: it changes without notice.
 
-pub use crate::extract::RequestContext;
+pub use crate::extract::{Failures, RequestContext};
 pub use crate::serving::{Serving, serving};
 pub use crate::spec::{Arg, OperationSpec};
 pub use serde_json;

@@ -49,6 +49,22 @@ impl HttpError {
         Self::new(StatusCode::UNPROCESSABLE_ENTITY, vec![item])
     }
 
+    /// The entries of a 422 in FastAPI's validation shape, `None` for any other error.
+    pub(crate) fn validation_items(&self) -> Option<&[Value]> {
+        match &self.detail {
+            Value::Array(items) if self.status == StatusCode::UNPROCESSABLE_ENTITY => Some(items),
+            _ => None,
+        }
+    }
+
+    /// Whether this is the 422 of a body that is not JSON, which FastAPI answers alone: it
+    /// reads the body before it looks at anything else.
+    pub(crate) fn is_json_invalid(&self) -> bool {
+        self.validation_items()
+            .and_then(|items| items.first())
+            .is_some_and(|item| item["type"] == "json_invalid")
+    }
+
     pub(crate) fn into_wit(self) -> crate::__bindings::fastwasm::app::types::HttpError {
         crate::__bindings::fastwasm::app::types::HttpError {
             status: self.status.as_u16(),

@@ -60,6 +60,77 @@ impl RequestContext {
             .find(|(key, _)| key == name)
             .map(|(_, value)| value.as_str())
     }
+
+    /// The errors the host found in parameter `name`, when it failed.
+    fn invalid(&self, name: &str) -> Option<Vec<Value>> {
+        let failed = self.req.invalid.iter().find(|param| param.name == name)?;
+        Some(failed.errors.iter().map(|text| error_value(text)).collect())
+    }
+
+    /// The errors of the providers the host skipped because their parameters failed.
+    pub(crate) fn provider_errors(&self) -> Vec<Value> {
+        self.req
+            .provider_errors
+            .iter()
+            .map(|text| error_value(text))
+            .collect()
+    }
+}
+
+/// A validation error the host sent, as JSON; the host only sends JSON objects.
+fn error_value(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.to_owned()))
+}
+
+/// The arguments of one call that could not be read, gathered as FastAPI gathers them: every
+/// parameter's and the body's 422 errors in one answer, after those of the providers the host
+/// skipped. Any other error (a body that is not JSON, a missing dependency) is the answer
+/// alone, the first one found.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Failures {
+    items: Vec<Value>,
+    failed: bool,
+    alone: Option<HttpError>,
+}
+
+impl Failures {
+    /// Starts with the errors the host sent for `ctx`'s skipped providers.
+    pub fn new(ctx: &RequestContext) -> Self {
+        let items = ctx.provider_errors();
+        Self {
+            failed: !items.is_empty(),
+            items,
+            alone: None,
+        }
+    }
+
+    /// The argument, or `None` with its error kept.
+    pub fn take<T>(&mut self, read: Result<T, HttpError>) -> Option<T> {
+        let error = match read {
+            Ok(value) => return Some(value),
+            Err(error) => error,
+        };
+        self.failed = true;
+        match error.validation_items() {
+            Some(items) if !error.is_json_invalid() => self.items.extend_from_slice(items),
+            _ => {
+                self.alone.get_or_insert(error);
+            }
+        }
+        None
+    }
+
+    /// Whether every argument was read and nothing failed before the call.
+    pub fn is_empty(&self) -> bool {
+        !self.failed
+    }
+
+    /// The answer for what failed.
+    pub fn into_error(self) -> HttpError {
+        self.alone
+            .unwrap_or_else(|| HttpError::new(http::StatusCode::UNPROCESSABLE_ENTITY, self.items))
+    }
 }
 
 /// A handler argument the SDK knows how to declare and extract.
@@ -102,6 +173,12 @@ fn read_param<T: ParamType>(
     wire_name: &str,
 ) -> Result<T, HttpError> {
     let loc = || vec![json!(location_name(location)), json!(wire_name)];
+    if let Some(errors) = ctx.invalid(arg.name) {
+        return Err(HttpError::new(
+            http::StatusCode::UNPROCESSABLE_ENTITY,
+            errors,
+        ));
+    }
     match ctx.param(arg.name) {
         Some(text) => serde_json::from_str(text).map_err(|err| {
             HttpError::validation("value_error", loc(), err.to_string(), json!(text))
@@ -196,11 +273,17 @@ impl<T: DeserializeOwned> FromRequest for Dep<T> {
                 format!("dependency `{name}`: {why}"),
             )
         };
-        let value = ctx
-            .deps
-            .iter()
-            .find(|dep| dep.name == name)
-            .ok_or_else(|| fail("the host did not resolve it".into()))?;
+        let Some(value) = ctx.deps.iter().find(|dep| dep.name == name) else {
+            // The host skipped its provider, whose parameters failed: the request answers
+            // their 422, which the host sent along.
+            if !ctx.req.provider_errors.is_empty() {
+                return Err(HttpError::new(
+                    http::StatusCode::UNPROCESSABLE_ENTITY,
+                    Vec::<Value>::new(),
+                ));
+            }
+            return Err(fail("the host did not resolve it".into()));
+        };
         serde_json::from_str(&value.value)
             .map(Dep)
             .map_err(|err| fail(format!("its value does not fit the argument type: {err}")))

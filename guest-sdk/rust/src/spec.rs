@@ -155,6 +155,8 @@ impl OperationSpec {
                 response_schema: None,
                 dependencies: Vec::new(),
                 openapi: None,
+                // Extraction gathers the host's errors with the body's (`Failures`).
+                answers_invalid: true,
             },
         }
     }

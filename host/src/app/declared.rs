@@ -45,8 +45,13 @@ pub struct Operation {
     pub kind: Kind,
     /// HTTP, or a WebSocket session.
     pub protocol: Protocol,
-    /// Declared parameters, checked at load.
+    /// Declared parameters, checked at load: the operation's own first, then those of the
+    /// providers its plan calls that it does not declare itself.
     pub params: Vec<ParamRule>,
+    /// How many of `params` are the operation's own.
+    pub own_params: usize,
+    /// Whether the guest answers invalid parameters itself (see the WIT `answers-invalid`).
+    pub answers_invalid: bool,
     /// The declared request body, if any.
     pub body: Option<BodyRule>,
     /// Status of a successful response.
@@ -150,6 +155,7 @@ impl Operation {
                 })
             })
             .transpose()?;
+        let own_params = params.len();
         Ok(Self {
             id: decl.id.clone(),
             method,
@@ -174,6 +180,8 @@ impl Operation {
             dependencies: decl.dependencies.iter().map(dependency_use).collect(),
             plan: Plan::default(),
             tears_down: false,
+            own_params,
+            answers_invalid: decl.answers_invalid,
             component,
         })
     }

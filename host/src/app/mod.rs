@@ -12,7 +12,9 @@ pub(crate) mod router;
 pub use body::too_deep;
 pub use declared::{BodyRule, Operation, Protocol, check_param};
 pub use deps::{Graph, Plan, Step};
-pub use params::{MAX_ERRORS, ParamRule, RequestParts, detail, validate};
+pub use params::{
+    MAX_ERRORS, ParamRule, RequestParts, Validated, ValidationError, detail, validate,
+};
 pub use router::{RouteMatch, Router};
 
 use crate::config::Manifest;

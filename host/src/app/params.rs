@@ -10,8 +10,8 @@ use serde_json::{Map, Number, Value, json};
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-/// Where a parameter is read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where a parameter is read from, in the order FastAPI lists their errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Location {
     /// A `{name}` path segment.
     Path,
@@ -592,117 +592,177 @@ pub struct RequestParts<'a> {
     pub headers: &'a HeaderMap,
 }
 
-/// Validates every declared parameter, collecting all errors as FastAPI does. On success,
-/// returns each present (or defaulted) parameter as (name, JSON text) for the guest.
-pub fn validate(
-    rules: &[ParamRule],
-    parts: &RequestParts<'_>,
-) -> Result<Vec<(String, String)>, Vec<ValidationError>> {
+/// What validating the parameters of one request gave.
+#[derive(Debug, Default, PartialEq)]
+pub struct Validated {
+    /// Each present (or defaulted) parameter that passed, as (name, JSON text) for the guest.
+    pub values: Vec<(String, String)>,
+    /// Each parameter that failed, by name, with its errors, in the order of the rules.
+    pub invalid: Vec<(String, Vec<ValidationError>)>,
+}
+
+impl Validated {
+    /// Whether every parameter passed.
+    pub fn is_valid(&self) -> bool {
+        self.invalid.is_empty()
+    }
+
+    /// The errors of parameter `name`, if it failed.
+    pub fn errors_of(&self, name: &str) -> Option<&[ValidationError]> {
+        self.invalid
+            .iter()
+            .find(|(failed, _)| failed == name)
+            .map(|(_, errors)| errors.as_slice())
+    }
+
+    /// The values when every parameter passed, or every error, in the order of the rules.
+    pub fn into_result(self) -> Result<Vec<(String, String)>, Vec<ValidationError>> {
+        if self.invalid.is_empty() {
+            Ok(self.values)
+        } else {
+            Err(self
+                .invalid
+                .into_iter()
+                .flat_map(|(_, errors)| errors)
+                .collect())
+        }
+    }
+}
+
+/// Validates every declared parameter, collecting all errors as FastAPI does (at most
+/// [`MAX_ERRORS`] of them), each under the parameter it belongs to.
+pub fn validate(rules: &[ParamRule], parts: &RequestParts<'_>) -> Validated {
     let query: Vec<(String, String)> = form_urlencoded::parse(parts.query.as_bytes())
         .into_owned()
         .collect();
     let cookies = cookies(parts.headers);
-    let mut values = Vec::with_capacity(rules.len());
-    let mut errors = Vec::new();
+    let mut validated = Validated {
+        values: Vec::with_capacity(rules.len()),
+        invalid: Vec::new(),
+    };
+    // Errors so far, across parameters: the bound is on the whole answer.
+    let mut counted = 0;
     for rule in rules {
-        if errors.len() >= MAX_ERRORS {
+        if counted >= MAX_ERRORS {
             break;
         }
-        let raw: Vec<Cow<'_, str>> = match rule.location {
-            Location::Path => parts
-                .path_params
-                .iter()
-                .filter(|(name, _)| *name == rule.name)
-                .map(|(_, value)| Cow::Borrowed(value.as_str()))
-                .collect(),
-            Location::Query => query
-                .iter()
-                .filter(|(key, _)| *key == rule.wire)
-                .map(|(_, value)| Cow::Borrowed(value.as_str()))
-                .collect(),
-            Location::Header => parts
-                .headers
-                .get_all(rule.wire.as_str())
-                .iter()
-                .map(|value| latin1(value.as_bytes()))
-                .collect(),
-            Location::Cookie => cookies
-                .iter()
-                .filter(|(key, _)| *key == rule.wire)
-                .map(|(_, value)| Cow::Borrowed(value.as_str()))
-                .collect(),
-        };
-        let loc = || vec![json!(rule.location.as_str()), json!(rule.wire)];
-        if raw.is_empty() {
-            if let Some(default) = &rule.default {
-                values.push((rule.name.clone(), default.to_string()));
-            } else if rule.required {
-                errors.push(ValidationError {
-                    kind: "missing".into(),
-                    loc: loc(),
-                    msg: "Field required".into(),
-                    input: Value::Null,
-                    ctx: None,
-                });
+        let mut errors = Vec::new();
+        let coerced = check_rule(
+            rule,
+            parts,
+            &query,
+            &cookies,
+            MAX_ERRORS - counted,
+            &mut errors,
+        );
+        counted += errors.len();
+        match coerced {
+            Some(value) if errors.is_empty() => {
+                validated
+                    .values
+                    .push((rule.name.clone(), value.to_string()));
             }
-            continue;
+            _ if errors.is_empty() => {}
+            _ => validated.invalid.push((rule.name.clone(), errors)),
         }
-        let coerced = match &rule.schema.kind {
-            Kind::Array(items) => {
-                // The list-length error, if any, before (`done == false`) or after the items.
-                let lengths = |done| {
-                    rule.schema
-                        .check_items(raw.len(), done)
-                        .err()
-                        .map(|failure| {
-                            let input = raw.iter().map(|item| json!(item)).collect();
-                            failure.into_error_with(loc(), Value::Array(input))
-                        })
-                };
-                if let Some(error) = lengths(false) {
-                    errors.push(error);
-                    continue;
-                }
-                let mut list = Vec::with_capacity(raw.len());
-                let before = errors.len();
-                for (index, item) in raw.iter().enumerate() {
-                    if errors.len() >= MAX_ERRORS {
-                        break;
-                    }
-                    match items.coerce(item) {
-                        Ok(value) => list.push(value),
-                        Err(failure) => {
-                            let mut loc = loc();
-                            loc.push(json!(index));
-                            errors.push(failure.into_error(loc, item));
-                        }
-                    }
-                }
-                if errors.len() > before {
-                    continue;
-                }
-                if let Some(error) = lengths(true) {
-                    errors.push(error);
-                    continue;
-                }
-                Value::Array(list)
-            }
-            // A repeated scalar takes the last value, as Starlette's query params do.
-            _ => match rule.schema.coerce(&raw[raw.len() - 1]) {
-                Ok(value) => value,
-                Err(failure) => {
-                    errors.push(failure.into_error(loc(), &raw[raw.len() - 1]));
-                    continue;
-                }
-            },
-        };
-        values.push((rule.name.clone(), coerced.to_string()));
     }
-    if errors.is_empty() {
-        Ok(values)
-    } else {
-        errors.truncate(MAX_ERRORS);
-        Err(errors)
+    validated
+}
+
+/// Checks one parameter: its coerced value (or declared default), `None` when absent without
+/// a default or when it failed, pushing at most `room` errors.
+fn check_rule(
+    rule: &ParamRule,
+    parts: &RequestParts<'_>,
+    query: &[(String, String)],
+    cookies: &[(String, String)],
+    room: usize,
+    errors: &mut Vec<ValidationError>,
+) -> Option<Value> {
+    let raw: Vec<Cow<'_, str>> = match rule.location {
+        Location::Path => parts
+            .path_params
+            .iter()
+            .filter(|(name, _)| *name == rule.name)
+            .map(|(_, value)| Cow::Borrowed(value.as_str()))
+            .collect(),
+        Location::Query => query
+            .iter()
+            .filter(|(key, _)| *key == rule.wire)
+            .map(|(_, value)| Cow::Borrowed(value.as_str()))
+            .collect(),
+        Location::Header => parts
+            .headers
+            .get_all(rule.wire.as_str())
+            .iter()
+            .map(|value| latin1(value.as_bytes()))
+            .collect(),
+        Location::Cookie => cookies
+            .iter()
+            .filter(|(key, _)| *key == rule.wire)
+            .map(|(_, value)| Cow::Borrowed(value.as_str()))
+            .collect(),
+    };
+    let loc = || vec![json!(rule.location.as_str()), json!(rule.wire)];
+    if raw.is_empty() {
+        if rule.default.is_none() && rule.required {
+            errors.push(ValidationError {
+                kind: "missing".into(),
+                loc: loc(),
+                msg: "Field required".into(),
+                input: Value::Null,
+                ctx: None,
+            });
+        }
+        return rule.default.clone();
+    }
+    match &rule.schema.kind {
+        Kind::Array(items) => {
+            // The list-length error, if any, before (`done == false`) or after the items.
+            let lengths = |done| {
+                rule.schema
+                    .check_items(raw.len(), done)
+                    .err()
+                    .map(|failure| {
+                        let input = raw.iter().map(|item| json!(item)).collect();
+                        failure.into_error_with(loc(), Value::Array(input))
+                    })
+            };
+            if let Some(error) = lengths(false) {
+                errors.push(error);
+                return None;
+            }
+            let mut list = Vec::with_capacity(raw.len());
+            for (index, item) in raw.iter().enumerate() {
+                if errors.len() >= room {
+                    break;
+                }
+                match items.coerce(item) {
+                    Ok(value) => list.push(value),
+                    Err(failure) => {
+                        let mut loc = loc();
+                        loc.push(json!(index));
+                        errors.push(failure.into_error(loc, item));
+                    }
+                }
+            }
+            if !errors.is_empty() {
+                return None;
+            }
+            if let Some(error) = lengths(true) {
+                errors.push(error);
+                return None;
+            }
+            Some(Value::Array(list))
+        }
+        // A repeated scalar takes the last value, as Starlette's query params do.
+        _ => match rule.schema.coerce(&raw[raw.len() - 1]) {
+            Ok(value) => Some(value),
+            Err(failure) => {
+                errors.push(failure.into_error(loc(), &raw[raw.len() - 1]));
+                None
+            }
+        },
     }
 }
 
@@ -781,7 +841,9 @@ mod tests {
             query,
             headers: &headers,
         };
-        validate(rules, &parts).map_err(|errors| detail(&errors))
+        validate(rules, &parts)
+            .into_result()
+            .map_err(|errors| detail(&errors))
     }
 
     #[test]
@@ -842,7 +904,7 @@ mod tests {
             query: "",
             headers: &headers,
         };
-        let values = validate(&rules, &parts).unwrap();
+        let values = validate(&rules, &parts).into_result().unwrap();
         assert_eq!(
             values,
             vec![

@@ -1,6 +1,8 @@
 //! One request through the app: route (404, 405 with `Allow`), read the body (413), validate
-//! the parameters (422), resolve the dependencies, call the operation, tear the dependencies
-//! down, and render the answer. Guest failures are logged here with the component, its version
+//! the parameters, resolve the dependencies (skipping those whose parameters failed), call the
+//! operation — which lists the failed parameters with its body's errors in one 422, or the host
+//! answers that 422 for a guest that does not — tear the dependencies down, and render the
+//! answer. Guest failures are logged here with the component, its version
 //! and the operation. WebSocket operations leave for `websocket` once routed.
 
 use super::body::{TimedBody, linger};
@@ -8,7 +10,9 @@ use super::redirect;
 use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
 use super::websocket;
-use crate::app::{self, App, Operation, Protocol, RequestParts, RouteMatch};
+use crate::app::{
+    self, App, Operation, Protocol, RequestParts, RouteMatch, Validated, ValidationError,
+};
 use crate::config::Settings;
 use crate::guest::{
     Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Refused, Runtime, Stalled,
@@ -105,12 +109,12 @@ pub async fn respond(
         query,
         headers: &parts.headers,
     };
-    let params = match app::validate(&op.params, &request_parts) {
-        Ok(params) => params,
-        Err(errors) => {
-            return respond::json(StatusCode::UNPROCESSABLE_ENTITY, &app::detail(&errors));
-        }
-    };
+    let mut params = app::validate(&op.params, &request_parts);
+    // A WebSocket session has no 422 to combine errors in: its upgrade is refused with them.
+    if upgrade.is_some() && !params.is_valid() {
+        let errors = std::mem::take(&mut params).into_result().unwrap_err();
+        return respond::json(StatusCode::UNPROCESSABLE_ENTITY, &app::detail(&errors));
+    }
     let request = types::Request {
         method: parts.method.as_str().to_owned(),
         path: parts.uri.path().to_owned(),
@@ -123,7 +127,9 @@ pub async fn respond(
         body: bytes.to_vec(),
         route,
         operation_id: op.id.clone(),
-        params,
+        params: std::mem::take(&mut params.values),
+        invalid: Vec::new(),
+        provider_errors: Vec::new(),
     };
     if let Some(upgrade) = upgrade {
         return websocket::serve(app.clone(), runtime.clone(), op_index, request, upgrade).await;
@@ -133,6 +139,7 @@ pub async fn respond(
         runtime.clone(),
         op_index,
         request,
+        params,
         stream,
         deadline,
     )
@@ -174,6 +181,7 @@ async fn run(
     runtime: Arc<Runtime>,
     op_index: usize,
     request: types::Request,
+    params: Validated,
     body: Option<Stream>,
     deadline: Deadline,
 ) -> Outcome {
@@ -181,7 +189,7 @@ async fn run(
         let op = &app.operations[op_index];
         let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
         return call(
-            &app, &runtime, op, &mut scope, request, body, None, deadline,
+            &app, &runtime, op, &mut scope, request, &params, body, None, deadline,
         )
         .await;
     }
@@ -196,6 +204,7 @@ async fn run(
             op,
             &mut scope,
             request,
+            &params,
             body,
             Some(gone),
             deadline,
@@ -224,19 +233,43 @@ async fn run(
 
 /// Resolves the operation's dependencies and calls it, under `deadline`. `gone` resolves when
 /// the client has left; a streamed body that outgrows the limit (or stalls) ends the call.
+///
+/// Failed parameters do not end the request here: the guest is called with them (and with
+/// the errors of the providers they made the host skip), solves what FastAPI would, and
+/// answers one 422 that lists them with its body's errors.
 #[allow(clippy::too_many_arguments)]
 async fn call(
     app: &App,
     runtime: &Runtime,
     op: &Operation,
     scope: &mut RequestScope<'_>,
-    request: types::Request,
+    mut request: types::Request,
+    params: &Validated,
     body: Option<Stream>,
     gone: Option<oneshot::Receiver<()>>,
     deadline: Deadline,
 ) -> Outcome {
-    let outcome = match scope.resolve(&op.plan, &request).await {
-        Ok(Resolution::Ready(deps)) => {
+    let outcome = match scope.resolve(&op.plan, &request, params).await {
+        Ok(Resolution::Ready(deps, mut provider_errors)) => {
+            let invalid = invalid_params(op, params);
+            if !op.answers_invalid && (!invalid.is_empty() || !provider_errors.is_empty()) {
+                provider_errors.extend(invalid.into_iter().flat_map(|(_, errors)| errors));
+                provider_errors.truncate(app::MAX_ERRORS);
+                return Outcome::Called(Ok(Answer::Raised(types::HttpError {
+                    status: StatusCode::UNPROCESSABLE_ENTITY.as_u16(),
+                    detail: serde_json::to_string(&provider_errors)
+                        .expect("validation errors serialize"),
+                    headers: Vec::new(),
+                })));
+            }
+            request.invalid = invalid
+                .into_iter()
+                .map(|(name, errors)| types::InvalidParam {
+                    name,
+                    errors: errors.iter().map(error_text).collect(),
+                })
+                .collect();
+            request.provider_errors = provider_errors.iter().map(error_text).collect();
             let component = &app.components[op.component];
             let (body, mut fault) = match body {
                 Some((body, fault)) => (Some(body), Some(fault)),
@@ -309,6 +342,23 @@ async fn call(
         }
     };
     Outcome::Called(outcome)
+}
+
+/// The operation's own parameters that failed, with their errors, in the order FastAPI lists
+/// them: path, query, header, then cookie parameters, each in declaration order.
+fn invalid_params(op: &Operation, params: &Validated) -> Vec<(String, Vec<ValidationError>)> {
+    let mut own: Vec<&app::ParamRule> = op.params[..op.own_params].iter().collect();
+    own.sort_by_key(|param| param.location);
+    own.into_iter()
+        .filter_map(|param| {
+            let errors = params.errors_of(&param.name)?;
+            Some((param.name.clone(), errors.to_vec()))
+        })
+        .collect()
+}
+
+fn error_text(error: &ValidationError) -> String {
+    serde_json::to_string(error).expect("a validation error serializes")
 }
 
 /// The HTTP response for an outcome; failures are logged with the component and operation.

@@ -4,11 +4,14 @@
 //!
 //! Each layer of the plan runs its components side by side; within a component, async
 //! providers run concurrently on its instance and sync ones follow on the blocking pool. A
-//! provider's `http-error` ends the request before the handler. Teardowns run for every value
+//! provider's `http-error` ends the request before the handler. A provider whose parameters
+//! failed validation is not called, nor is anything that needs its value, and its errors go on
+//! to the handler's 422 — as FastAPI skips a dependency with invalid parameters and solves the
+//! rest, so that a later dependency's 401 is still the answer. Teardowns run for every value
 //! provided, whatever happened after: a handler error, a timeout, a full pool (they wait for a
 //! worker), a client that left.
 
-use crate::app::{App, Plan, Step};
+use crate::app::{App, Plan, Step, Validated, ValidationError};
 use crate::guest::{
     Call, CallError, Component, Deadline, Instance, Kind, Priority, Reply, Runtime, types,
 };
@@ -18,8 +21,9 @@ use wasmtime::format_err;
 /// What resolving an operation's dependencies gave.
 #[derive(Debug)]
 pub enum Resolution {
-    /// The values the handler receives.
-    Ready(Vec<types::Dependency>),
+    /// The values the handler receives, and the errors of the providers that were skipped
+    /// because their parameters failed, in plan order.
+    Ready(Vec<types::Dependency>, Vec<ValidationError>),
     /// A provider ended the request with this error (e.g. 401); the handler is not called.
     Rejected(types::HttpError),
 }
@@ -63,17 +67,36 @@ impl<'a> RequestScope<'a> {
         }
     }
 
-    /// Runs `plan`'s providers layer by layer.
+    /// Runs `plan`'s providers layer by layer, each with `request`; `params` says which
+    /// parameters failed, and so which providers are skipped.
     pub async fn resolve(
         &mut self,
         plan: &Plan,
         request: &types::Request,
+        params: &Validated,
     ) -> Result<Resolution, ProviderFailure> {
         self.values = vec![None; plan.slots];
+        let mut skipped = vec![false; plan.slots];
+        // A slot is its step's position in a sequential, depth-first resolution: the order
+        // FastAPI lists dependency errors in.
+        let mut skipped_errors: Vec<(usize, Vec<ValidationError>)> = Vec::new();
         for layer in plan.layers() {
             let mut groups: BTreeMap<usize, Vec<(Step, Call)>> = BTreeMap::new();
             for step in layer {
                 let provider = &self.app.graph.providers[step.provider];
+                let errors: Vec<ValidationError> = provider
+                    .params
+                    .iter()
+                    .filter_map(|param| params.errors_of(&param.name))
+                    .flatten()
+                    .cloned()
+                    .collect();
+                let needs_skipped = step.inputs.iter().any(|(_, slot)| skipped[*slot]);
+                if needs_skipped || !errors.is_empty() {
+                    skipped[step.slot] = true;
+                    skipped_errors.push((step.slot, errors));
+                    continue;
+                }
                 let deps = self
                     .inputs(&step.inputs)
                     .map_err(|error| self.failure(step, error))?;
@@ -138,14 +161,20 @@ impl<'a> RequestScope<'a> {
                 return Ok(Resolution::Rejected(error));
             }
         }
-        let deps = self
-            .inputs(&plan.outputs)
-            .map_err(|error| ProviderFailure {
-                dependency: "-".into(),
-                component: "-".into(),
-                error,
-            })?;
-        Ok(Resolution::Ready(deps))
+        let provided: Vec<(String, usize)> = plan
+            .outputs
+            .iter()
+            .filter(|(_, slot)| !skipped[*slot])
+            .cloned()
+            .collect();
+        let deps = self.inputs(&provided).map_err(|error| ProviderFailure {
+            dependency: "-".into(),
+            component: "-".into(),
+            error,
+        })?;
+        skipped_errors.sort_by_key(|(slot, _)| *slot);
+        let errors = skipped_errors.into_iter().flat_map(|(_, errors)| errors);
+        Ok(Resolution::Ready(deps, errors.collect()))
     }
 
     /// The values named by `(name, slot)` pairs; the plan orders every slot before its readers,

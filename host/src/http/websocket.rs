@@ -8,7 +8,7 @@
 use super::pipeline::render;
 use super::respond::{self, HttpResponse, ResponseBody};
 use super::scope::{RequestScope, Resolution};
-use crate::app::App;
+use crate::app::{App, Validated};
 use crate::guest::{
     Accepted, Answer, CallError, Deadline, Runtime, Session, WebSocketLimits, types,
 };
@@ -101,8 +101,11 @@ pub async fn serve(
             let op = &app.operations[op_index];
             let deadline = Deadline::after(runtime.settings().request_timeout);
             let mut scope = RequestScope::new(&runtime, &app, &op.id, deadline);
-            let outcome = match scope.resolve(&op.plan, &request).await {
-                Ok(Resolution::Ready(deps)) => {
+            let outcome = match scope
+                .resolve(&op.plan, &request, &Validated::default())
+                .await
+            {
+                Ok(Resolution::Ready(deps, _)) => {
                     let component = &app.components[op.component];
                     component
                         .serve_websocket(request, deps, session, deadline)

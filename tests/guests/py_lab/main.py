@@ -15,6 +15,8 @@ from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
 import error_handlers
+import error_order
+import param_models
 import form_fields
 import model_options
 import param_options
@@ -58,6 +60,10 @@ app.include_router(error_handlers.router)
 error_handlers.add_handlers(app)
 # pydantic model options, shared with FastAPI (see `model_options.py`).
 app.include_router(model_options.router)
+# The order of errors, and one 422 for all of them, shared with FastAPI (see `error_order.py`).
+app.include_router(error_order.router)
+# Parameter models, shared with FastAPI (see `param_models.py`).
+app.include_router(param_models.router)
 
 
 # --- Parameters: the host validates them against the schemas the SDK declares. ------------

@@ -307,7 +307,7 @@ impl Route {
             .map(|(arg, arg_const)| {
                 let ty = &arg.ty;
                 quote_spanned! {ty.span()=>
-                    <#ty as ::fastwasm_guest::FromRequest>::from_request(ctx, &#arg_const)?
+                    failures.take(<#ty as ::fastwasm_guest::FromRequest>::from_request(ctx, &#arg_const))
                 }
             });
         let output = &self.output;
@@ -357,12 +357,12 @@ impl Route {
             ) -> ::core::result::Result<#returns, ::fastwasm_guest::__private::WitHttpError> {
                 #(#body_checks)*
                 let finish = #finish;
-                let extracted = (|| -> ::core::result::Result<_, ::fastwasm_guest::HttpError> {
-                    ::core::result::Result::Ok((#(#extracts,)*))
-                })();
-                let (#(#names,)*) = match extracted {
-                    ::core::result::Result::Ok(args) => args,
-                    ::core::result::Result::Err(err) => return finish(::core::result::Result::Err(err)),
+                // Every argument is read, so that one 422 lists all that failed.
+                #[allow(unused_mut)]
+                let mut failures = ::fastwasm_guest::__private::Failures::new(ctx);
+                let (#(#names,)*) = match (#(#extracts,)*) {
+                    (#(::core::option::Option::Some(#names),)*) if failures.is_empty() => (#(#names,)*),
+                    _ => return finish(::core::result::Result::Err(failures.into_error())),
                 };
                 let value = #ident(#(#names),*)#awaiting;
                 finish(#convert)

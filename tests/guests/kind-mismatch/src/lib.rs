@@ -47,6 +47,7 @@ impl metadata::Guest for Mismatch {
                 response_schema: None,
                 dependencies: Vec::new(),
                 openapi: None,
+                answers_invalid: false,
             }],
             providers: Vec::new(),
         }
