@@ -4,10 +4,28 @@
 //! Python, transitive ones included, and the component imports them; a rebuild reuses the
 //! install; a native extension fails the build naming the package, before any component builds.
 
-use crate::support::{Server, build_log, built, get_json, python_app, shared_cache};
-use serde_json::json;
+use crate::support::{
+    Server, assert_same_answers, build_log, built, client, fastapi_json, get_json, python_app,
+    send, shared_cache,
+};
+use serde_json::{Value, json};
 
 const APP: &str = "tests/guests/py_packages";
+
+/// FastAPI's answers to the `users.py` requests.
+const FASTAPI_USERS: &str = r#"
+import json, sys, warnings
+warnings.simplefilter("ignore")
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+import users
+
+app = FastAPI()
+app.include_router(users.router)
+client = TestClient(app)
+print(json.dumps([[r.status_code, r.json()] for r in
+                  (client.post("/users", json=user) for user in json.loads(sys.argv[1]))]))
+"#;
 
 #[tokio::test(flavor = "multi_thread")]
 async fn listed_packages_are_installed_and_imported() {
@@ -21,6 +39,28 @@ async fn listed_packages_are_installed_and_imported() {
     let (status, body) =
         get_json(server.url("/slug?text=H%C3%A9llo%20W%C3%B6rld%20%E2%80%94%20ok")).await;
     assert_eq!((status, body), (200, json!({ "slug": "hello-world-ok" })));
+
+    // `EmailStr`, with the email-validator `fastapi[standard]` brings, answers as FastAPI's.
+    let users = json!([
+        {"name": "Ada", "email": "Ada <ADA@Example.COM>"},
+        {"name": "Bob", "email": "not-an-email"},
+        {"name": "Cy", "email": "cy@localhost"},
+        {"name": "Di", "email": 5},
+    ]);
+    let theirs = fastapi_json(APP, FASTAPI_USERS, &[&users.to_string()]);
+    let mut ours = Vec::new();
+    for user in users.as_array().unwrap() {
+        let (status, _, body) = send(client().post(server.url("/users")).json(user)).await;
+        ours.push(json!([
+            status,
+            serde_json::from_str::<Value>(&body).unwrap()
+        ]));
+    }
+    assert_same_answers(&users, &ours, &theirs);
+    assert_eq!(
+        ours[0],
+        json!([200, {"name": "Ada", "email": "ADA@example.com"}])
+    );
 
     // Built again: the install is reused, and the file's server and FastAPI are skipped.
     let (ok, log) = build_log(&built(APP));
@@ -63,6 +103,27 @@ fn a_native_package_fails_the_build_naming_it() {
     assert!(!ok, "{log}");
     assert!(
         log.contains("requirements.txt line 2: `-e ../lib` is not supported by `fastwasm build`"),
+        "{log}"
+    );
+}
+
+#[test]
+fn email_str_without_email_validator_fails_the_build_saying_what_to_list() {
+    let dir = python_app(&[(
+        "main.py",
+        "from fastwasm import BaseModel, EmailStr, FastAPI\n\
+         app = FastAPI()\n\
+         class User(BaseModel):\n    email: EmailStr\n\
+         @app.post('/users')\n\
+         def create(user: User):\n    return user\n",
+    )]);
+    let (ok, log) = build_log(dir.path());
+    assert!(!ok, "{log}");
+    assert!(
+        log.contains(
+            "`EmailStr` needs the `email-validator` package: list `email-validator` (or \
+             `pydantic[email]`, or `fastapi[standard]`) in the app's requirements.txt"
+        ),
         "{log}"
     );
 }

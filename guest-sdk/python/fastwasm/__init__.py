@@ -24,14 +24,21 @@ from .encoders import jsonable_encoder
 from .exceptions import (
     DeclarationError,
     HTTPException,
+    PydanticCustomError,
     RequestValidationError,
     ValidationError,
     WebSocketException,
 )
-from .fields import Field
-from .functional_validators import AfterValidator, BeforeValidator, PlainValidator, WrapValidator
-from .host import log, sleep
-from .models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from .abi.host import log, sleep
+from .pydantic.fields import Field
+from .pydantic.functional_validators import (
+    AfterValidator,
+    BeforeValidator,
+    PlainValidator,
+    WrapValidator,
+)
+from .pydantic.models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
+from .pydantic.networks import EmailStr
 from .datastructures import UploadFile
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from .requests import Request
@@ -61,6 +68,7 @@ __all__ = [
     "Body",
     "Cookie",
     "DeclarationError",
+    "EmailStr",
     "Depends",
     "FastAPI",
     "FastWasm",
@@ -73,6 +81,7 @@ __all__ = [
     "JSONResponse",
     "Path",
     "PlainTextResponse",
+    "PydanticCustomError",
     "Query",
     "RedirectResponse",
     "Request",

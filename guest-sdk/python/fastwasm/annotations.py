@@ -37,7 +37,7 @@ def strip_optional(annotation: Any) -> tuple[Any, bool]:
 
 
 def is_model_class(annotation: Any) -> bool:
-    from .models import BaseModel
+    from .pydantic.models import BaseModel
 
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 

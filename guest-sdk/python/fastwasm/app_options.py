@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from .exceptions import DeclarationError
-from .fields import caller
+from .pydantic.fields import caller
 
 _HOST_DOCS = (
     "the host serves the docs: set `{key} = {value}` in the manifest's `[server]` (or "

@@ -10,7 +10,7 @@ from . import app_options, declaration
 from .exception_handlers import Handler, check_handler
 from .dependencies import where
 from .exceptions import DeclarationError
-from .fields import caller
+from .pydantic.fields import caller
 from .lifespan import NO_SHUTDOWN, Lifespan, check_event
 from .params import DependsInfo
 from .providers import NamedProvider

@@ -19,12 +19,12 @@ from typing import Any
 from .dependencies import BodyField
 from .exceptions import HTTPException, RequestValidationError
 from .datastructures import FormData, UploadFile
-from .fields import Undefined
+from .pydantic.fields import Undefined
 from .encoders import jsonable_encoder
 from .forms import read_form
 from .openapi import field_title
 from .params import FileInfo, FormInfo
-from .validation import (
+from .pydantic.validation import (
     BytesValidator,
     CompiledField,
     Errors,

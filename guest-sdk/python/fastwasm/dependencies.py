@@ -22,8 +22,8 @@ from .background import BackgroundTasks
 from .datastructures import UploadFile
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
-from .fields import Constraints, FieldInfo, Undefined
-from .models import BaseModel, model_config
+from .pydantic.fields import Constraints, FieldInfo, Undefined
+from .pydantic.models import BaseModel, model_config
 from .openapi import field_title
 from .param_models import ParamModel
 from .params import (
@@ -41,8 +41,8 @@ from .requests import Request
 from .responses import Response
 from .security import SecurityBase, SecurityScopes
 from .websockets import WebSocket
-from .functional_validators import MARKERS
-from .validation import UnsupportedType, Validator, compile_type, with_functions
+from .pydantic.functional_validators import MARKERS
+from .pydantic.validation import UnsupportedType, Validator, compile_type, with_functions
 
 
 class CallKind(enum.Enum):

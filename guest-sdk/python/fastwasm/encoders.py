@@ -24,7 +24,7 @@ def jsonable_encoder(
 ) -> Any:
     """`obj` as dicts, lists, strings, numbers, booleans and `None`. `include`, `exclude` and
     the `exclude_*` flags apply to the top-level model's fields, as in FastAPI."""
-    from .models import BaseModel
+    from .pydantic.models import BaseModel
 
     options = dict(
         by_alias=by_alias,

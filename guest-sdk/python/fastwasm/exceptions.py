@@ -113,3 +113,27 @@ class ResponseValidationError(Exception):
 
     def errors(self) -> list[dict[str, Any]]:
         return self._errors
+
+
+class PydanticCustomError(ValueError):
+    """pydantic-core's `PydanticCustomError`: raised in a validator, it is the error as given —
+    `type`, the message formatted from `message_template` with `context`, and `ctx` when there
+    is a context — instead of a `value_error`."""
+
+    def __init__(
+        self, error_type: str, message_template: str, context: dict[str, Any] | None = None
+    ) -> None:
+        self.type = error_type
+        self.message_template = message_template
+        self.context = context
+        super().__init__(self.message())
+
+    def message(self) -> str:
+        text = self.message_template
+        for key, value in (self.context or {}).items():
+            text = text.replace(f"{{{key}}}", str(value))
+        return text
+
+    def __repr__(self) -> str:
+        return f"{self.message()} [type={self.type}, context={self.context}]"
+

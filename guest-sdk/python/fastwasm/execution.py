@@ -31,7 +31,7 @@ from .responses import Response, StreamingResponse
 from .params import ParamLocation
 from .routing import Route
 from .security import SecurityScopes
-from .validation import Errors, validate
+from .pydantic.validation import Errors, validate
 from .websockets import Connection, Messages, WebSocket, WebSocketDisconnect, WebSocketState
 
 T = TypeVar("T")
@@ -179,6 +179,50 @@ def _segment_text(value: Any) -> str:
     return value if isinstance(value, str) else json.dumps(value)
 
 
+def _read_params(dependant: Dependant, scope: _Scope, arguments: dict[str, Any]) -> bool:
+    """Puts `dependant`'s parameters (and its parameter models) into `arguments`; `False`, with
+    their errors added to `scope.errors` in FastAPI's order, when any failed."""
+    params_failed = False
+    for param in dependant.params:
+        if param.name in scope.invalid:
+            params_failed = True
+        elif param.model is None:
+            arguments[param.arg] = scope.param(param)
+    # What each model was given matters only for its errors.
+    inputs = [
+        model.input(scope.received(model.location))
+        if params_failed or model.forbid_extra
+        else {}
+        for model in dependant.param_models
+    ]
+    extras = [model.extras(data) for model, data in zip(dependant.param_models, inputs)]
+    if params_failed or any(extras):
+        for location in LOCATION_ORDER:
+            for param in dependant.params:
+                if param.location is not location:
+                    continue
+                for error in scope.invalid.get(param.name, ()):
+                    if param.model is not None and error["type"] == "missing":
+                        # A model's missing field names what the model was given, as in FastAPI.
+                        data = inputs[dependant.param_models.index(param.model)]
+                        error = {**error, "input": data}
+                    scope.errors.append(error)
+            # A model's unknown names after its fields' errors, as pydantic lists them.
+            for model, model_extras in zip(dependant.param_models, extras):
+                if model.location is location:
+                    scope.errors.extend(model_extras)
+        return False
+    complete = True
+    for model in dependant.param_models:
+        value, errors = model.build(scope.params)
+        if errors:
+            scope.errors.extend(errors)
+            complete = False
+        else:
+            arguments[model.arg] = value
+    return complete
+
+
 async def _solve(
     dependant: Dependant, scope: _Scope, stack: contextlib.AsyncExitStack
 ) -> dict[str, Any] | None:
@@ -200,44 +244,8 @@ async def _solve(
             scope.cache.setdefault(dependency.call, value)
         if dependency.arg is not None:
             arguments[dependency.arg] = value
-    params_failed = False
-    for param in dependant.params:
-        if param.name in scope.invalid:
-            params_failed = True
-        elif param.model is None:
-            arguments[param.arg] = scope.param(param)
-    # What each model was given matters only for its errors.
-    inputs = [
-        model.input(scope.received(model.location))
-        if params_failed or model.forbid_extra
-        else {}
-        for model in dependant.param_models
-    ]
-    extras = [model.extras(data) for model, data in zip(dependant.param_models, inputs)]
-    if params_failed or any(extras):
+    if not _read_params(dependant, scope, arguments):
         complete = False
-        for location in LOCATION_ORDER:
-            for param in dependant.params:
-                if param.location is not location:
-                    continue
-                for error in scope.invalid.get(param.name, ()):
-                    if param.model is not None and error["type"] == "missing":
-                        # A model's missing field names what the model was given, as in FastAPI.
-                        data = inputs[dependant.param_models.index(param.model)]
-                        error = {**error, "input": data}
-                    scope.errors.append(error)
-            # A model's unknown names after its fields' errors, as pydantic lists them.
-            for model, model_extras in zip(dependant.param_models, extras):
-                if model.location is location:
-                    scope.errors.extend(model_extras)
-    else:
-        for model in dependant.param_models:
-            value, errors = model.build(scope.params)
-            if errors:
-                scope.errors.extend(errors)
-                complete = False
-            else:
-                arguments[model.arg] = value
     for part in dependant.body:
         failed = scope.body_errors.get(part.key)
         if failed is not None:

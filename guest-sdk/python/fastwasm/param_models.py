@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .params import ParamLocation
-from .validation import Errors, Validator
+from .pydantic.validation import Errors, Validator
 
 if TYPE_CHECKING:
     from .dependencies import ParamField

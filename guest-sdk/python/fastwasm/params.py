@@ -6,7 +6,7 @@ from __future__ import annotations
 import enum
 from typing import Any, Callable
 
-from .fields import FieldInfo, Undefined
+from .pydantic.fields import FieldInfo, Undefined
 
 
 class ParamLocation(enum.Enum):

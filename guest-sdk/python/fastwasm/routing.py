@@ -30,7 +30,7 @@ from .dependencies import (
 )
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError, ResponseValidationError
-from .models import BaseModel
+from .pydantic.models import BaseModel
 from .openapi import (
     HIDDEN,
     SUCCESS_DESCRIPTION,
@@ -45,7 +45,7 @@ from .params import DependsInfo, ParamLocation, PathInfo
 from .responses import JSONResponse, Response, StreamingResponse
 from .security import SecurityBase
 from .sse import EventSourceResponse, encode_event
-from .validation import (
+from .pydantic.validation import (
     UnsupportedType,
     Validator,
     compile_type,

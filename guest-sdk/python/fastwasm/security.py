@@ -27,7 +27,7 @@ from base64 import b64decode
 from typing import Annotated, Any
 
 from .exceptions import HTTPException
-from .models import BaseModel
+from .pydantic.models import BaseModel
 from .params import Form
 from .requests import Request
 from .status import HTTP_401_UNAUTHORIZED

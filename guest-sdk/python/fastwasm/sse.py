@@ -8,8 +8,8 @@ import json
 from typing import Any
 
 from .encoders import jsonable_encoder
-from .fields import Field
-from .models import BaseModel
+from .pydantic.fields import Field
+from .pydantic.models import BaseModel
 from .responses import StreamingResponse
 
 

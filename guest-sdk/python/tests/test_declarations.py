@@ -17,3 +17,9 @@ def test_background_tasks_fail_the_declaration_with_the_reason():
     message = str(raised.value)
     assert ".send` (test_declarations.py:13)" in message
     assert "argument `background_tasks`: `BackgroundTasks` is not supported yet" in message
+
+
+def test_a_refused_keyword_names_the_apps_file_and_line():
+    with pytest.raises(DeclarationError) as raised:
+        FastAPI(docs_url=None)
+    assert str(raised.value).startswith("test_declarations.py:24: `FastAPI(docs_url=...)`")

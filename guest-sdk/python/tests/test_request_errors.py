@@ -133,3 +133,33 @@ def test_str_lists_the_errors_as_fastapi_does():
         "1 validation error:\n  {'type': 'missing', 'loc': ('query', 'q'), "
         "'msg': 'Field required', 'input': None}"
     )
+
+
+def test_a_pydantic_custom_error_is_the_error_as_given():
+    from fastwasm import PydanticCustomError, field_validator
+
+    class Fruit(BaseModel):
+        name: str
+
+        @field_validator("name")
+        @classmethod
+        def known(cls, name: str) -> str:
+            raise PydanticCustomError("not_a_fruit", "{name} is no fruit", {"name": name})
+
+    fruits = FastAPI()
+
+    @fruits.post("/fruit")
+    def fruit(fruit: Fruit):
+        return fruit
+
+    answer = serve(fruits, "POST", "/fruit", body=b'{"name": "rock"}')
+    assert isinstance(answer, RequestValidationError)
+    assert answer.errors() == [
+        {
+            "type": "not_a_fruit",
+            "loc": ("body", "name"),
+            "msg": "rock is no fruit",
+            "input": "rock",
+            "ctx": {"name": "rock"},
+        }
+    ]

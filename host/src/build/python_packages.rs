@@ -34,6 +34,20 @@ const PROVIDED: [&str; 13] = [
     "watchfiles",
 ];
 
+/// What an extra of a provided distribution brings that the SDK uses, and so is installed
+/// though the distribution is not: `email-validator`, for `EmailStr` — (distribution, extra,
+/// requirement), as their metadata states it.
+const PROVIDED_EXTRAS: [(&str, &str, &str); 4] = [
+    ("pydantic", "email", "email-validator>=2.0.0"),
+    ("fastapi", "standard", "email-validator>=2.0.0"),
+    (
+        "fastapi",
+        "standard-no-fastapi-cloud-cli",
+        "email-validator>=2.0.0",
+    ),
+    ("fastapi", "all", "email-validator>=2.0.0"),
+];
+
 /// The packages an app's folder lists for its Python components.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Requirements {
@@ -129,6 +143,17 @@ impl Requirements {
             bail!("`{requirement}` is not a requirement such as `humanize==4.17.0`");
         };
         if PROVIDED.contains(&name.as_str()) {
+            for extra in extras(requirement) {
+                let brought = PROVIDED_EXTRAS
+                    .iter()
+                    .filter(|(provided, named, _)| *provided == name && *named == extra)
+                    .map(|(_, _, requirement)| (*requirement).to_owned());
+                for line in brought {
+                    if !self.lines.contains(&line) {
+                        self.lines.push(line);
+                    }
+                }
+            }
             self.provided.push(name);
         } else {
             self.lines.push(requirement.trim().to_owned());
@@ -274,6 +299,21 @@ fn distribution_name(requirement: &str) -> Option<String> {
         normalised.push_str(&part.to_ascii_lowercase());
     }
     Some(normalised)
+}
+
+/// The extras a requirement names, lowercase: `fastapi[standard, all]==1` → `standard`, `all`.
+fn extras(requirement: &str) -> Vec<String> {
+    let Some((_, rest)) = requirement.split_once('[') else {
+        return Vec::new();
+    };
+    let Some((listed, _)) = rest.split_once(']') else {
+        return Vec::new();
+    };
+    listed
+        .split(',')
+        .map(|extra| extra.trim().to_ascii_lowercase())
+        .filter(|extra| !extra.is_empty())
+        .collect()
 }
 
 /// `pip install` of wheels that run anywhere, for the component's Python, with nothing to
@@ -435,6 +475,8 @@ mod tests {
         assert_eq!(
             requirements.lines,
             [
+                // `fastapi[standard]` brings what `EmailStr` needs.
+                "email-validator>=2.0.0",
                 "humanize==4.17.0",
                 "rich ; python_version >= \"3.10\"",
                 "--extra-index-url https://pypi.example/simple",
@@ -444,6 +486,10 @@ mod tests {
         assert_eq!(requirements.provided, ["fastapi", "uvicorn", "pydantic"]);
         assert!(!requirements.is_empty());
         assert!(listed("fastapi\nuvicorn\n").unwrap().is_empty());
+        assert_eq!(
+            listed("pydantic[email]>=2\nfastapi[all]\n").unwrap().lines,
+            ["email-validator>=2.0.0"]
+        );
     }
 
     #[test]

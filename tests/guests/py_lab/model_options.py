@@ -1,11 +1,12 @@
 """pydantic's model options as real FastAPI apps use them — `field_validator` in every mode
 (with `info.data`, `info.field_name`, several fields), `model_validator` before, after and
-wrap, validators raising `ValueError` or failing an `assert`, and `model_config`'s `extra`,
-`title`, `frozen` and `populate_by_name`, and validators in `Annotated` (`AfterValidator`,
-`BeforeValidator`, `WrapValidator`, `PlainValidator`) — in one file that runs unchanged under FastAPI
-(`uvicorn model_options:app` in `target/fastapi-venv`) and in the lab component (its `main.py`
-includes `router`): `tests/all/python_models.rs` sends both the same requests and compares
-their answers and the models' schemas."""
+wrap, validators raising `ValueError`, `PydanticCustomError` or failing an `assert`,
+`model_config`'s `extra` (`allow` too), `title`, `frozen`, `populate_by_name` and the string
+options, and validators
+in `Annotated` (`AfterValidator`, `BeforeValidator`, `WrapValidator`, `PlainValidator`) — in one
+file that runs unchanged under FastAPI (`uvicorn model_options:app` in `target/fastapi-venv`) and
+in the lab component (its `main.py` includes `router`): `tests/all/python_models.rs` sends both
+the same requests and compares their answers and the models' schemas."""
 
 from typing import Annotated
 
@@ -24,6 +25,7 @@ try:
         field_validator,
         model_validator,
     )
+    from pydantic_core import PydanticCustomError
 except ImportError:
     from fastwasm import (
         AfterValidator,
@@ -36,6 +38,7 @@ except ImportError:
         ConfigDict,
         FastAPI,
         Field,
+        PydanticCustomError,
         ValidationError,
         ValidationInfo,
         field_validator,
@@ -295,6 +298,63 @@ def annotated(item: Annotations):
 @router.post("/models/annotated-body")
 def annotated_body(n: Annotated[int, Body(embed=True), AfterValidator(even)]):
     return {"n": n}
+
+
+class Fruit(BaseModel):
+    name: str
+    count: int = 0
+
+    @field_validator("name")
+    @classmethod
+    def known(cls, name: str) -> str:
+        if name not in ("apple", "pear"):
+            raise PydanticCustomError(
+                "not_a_fruit", "{name} is not a fruit, try {other}", {"name": name, "other": "apple"}
+            )
+        return name
+
+    @field_validator("count")
+    @classmethod
+    def counted(cls, count: int) -> int:
+        if count < 0:
+            raise PydanticCustomError("negative", "a count cannot be negative")
+        return count
+
+
+@router.post("/models/fruit")
+def fruit(fruit: Fruit):
+    return fruit
+
+
+class Open(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    size: int = 1
+
+
+@router.post("/models/open")
+def open_model(item: Open):
+    item.seen = True
+    return {"item": item, "extra": item.model_extra, "set": sorted(item.model_fields_set)}
+
+
+class Tidy(BaseModel):
+    model_config = ConfigDict(str_strip_whitespace=True, str_to_lower=True)
+
+    name: str = Field(min_length=2)
+    tags: list[str] = []
+    note: Name | None = None
+
+
+@router.post("/models/tidy")
+def tidy(item: Tidy):
+    return item
+
+
+@router.post("/models/open-response", response_model=Open)
+def open_response(item: Open):
+    return {"name": item.name, "added": [1, 2]}
 
 
 app = FastAPI()

@@ -3,9 +3,11 @@
 import humanize
 from slugify import slugify
 
+import users
 from fastwasm import FastAPI
 
 app = FastAPI()
+app.include_router(users.router)
 
 
 @app.get("/size")

@@ -60,12 +60,14 @@ class _AppModules(importlib.abc.MetaPathFinder, importlib.abc.Loader):
         return None
 
     def exec_module(self, module: types.ModuleType) -> None:
-        from ..guest import export_classes
+        from ..abi.exports import export_classes
 
         app_module = importlib.import_module(module.__name__.rpartition(".")[2])
         app = find_app(app_module)
-        # Resolve operation ids now, so that the built component starts with them.
+        # Resolve operation ids and compile every schema now, so that the built component starts
+        # with them and what cannot be declared fails the build, not the host's first load.
         app.operations
+        app.describe()
         vars(module).update(export_classes(app))
 
 

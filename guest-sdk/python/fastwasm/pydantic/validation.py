@@ -8,6 +8,7 @@ only run the validators."""
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import dataclasses
 import enum
@@ -17,8 +18,9 @@ import re
 import typing
 from typing import Any, Callable
 
-from . import annotations as ann
-from .datastructures import UploadFile
+from .. import annotations as ann
+from ..datastructures import UploadFile
+from .networks import EmailStr, email_module, email_problem
 from .functional_validators import MARKERS
 from .fields import Constraints, FieldInfo, Undefined
 
@@ -265,10 +267,22 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
+#: The `model_config` string options of the model whose fields are being compiled
+#: (`str_strip_whitespace`, `str_to_lower`, `str_to_upper`): pydantic applies them to the
+#: model's own string fields, not to those of the models inside it.
+_STRING_OPTIONS: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
+    "string_options", default={}
+)
+
+
 class StrValidator(Validator):
     label = "str"
 
     def __init__(self, constraints: Constraints) -> None:
+        options = _STRING_OPTIONS.get()
+        self.strip = bool(options.get("str_strip_whitespace"))
+        self.lower = bool(options.get("str_to_lower"))
+        self.upper = bool(options.get("str_to_upper"))
         self.min_length = constraints.min_length
         self.max_length = constraints.max_length
         self.pattern = constraints.pattern
@@ -289,7 +303,16 @@ class StrValidator(Validator):
                 )
         if not isinstance(value, str):
             return add_error(errors, "string_type", loc, "Input should be a valid string", value)
-        if self.min_length is not None and len(value) < self.min_length:
+        # pydantic's order: strip, change case, then the constraints.
+        # An error names the value as given.
+        text = value
+        if self.strip:
+            text = text.strip()
+        if self.lower:
+            text = text.lower()
+        elif self.upper:
+            text = text.upper()
+        if self.min_length is not None and len(text) < self.min_length:
             return add_error(
                 errors,
                 "string_too_short",
@@ -298,7 +321,7 @@ class StrValidator(Validator):
                 value,
                 {"min_length": self.min_length},
             )
-        if self.max_length is not None and len(value) > self.max_length:
+        if self.max_length is not None and len(text) > self.max_length:
             return add_error(
                 errors,
                 "string_too_long",
@@ -307,7 +330,7 @@ class StrValidator(Validator):
                 value,
                 {"max_length": self.max_length},
             )
-        if self.regex is not None and not self.regex.search(value):
+        if self.regex is not None and not self.regex.search(text):
             return add_error(
                 errors,
                 "string_pattern_mismatch",
@@ -316,7 +339,7 @@ class StrValidator(Validator):
                 value,
                 {"pattern": self.pattern},
             )
-        return value
+        return text
 
     def exact(self, value: Any) -> bool:
         return type(value) is str
@@ -335,6 +358,41 @@ class StrValidator(Validator):
 #: How pydantic documents binary data in FastAPI's document (a file, or `bytes`).
 _BINARY_SCHEMA = {"type": "string", "contentMediaType": "application/octet-stream"}
 
+
+
+class EmailValidator(Validator):
+    """`EmailStr`: a string, then an address `email-validator` accepts (see `networks`)."""
+
+    label = "str"
+
+    def __init__(self) -> None:
+        self.module = email_module()
+        if self.module is None:
+            raise UnsupportedType(
+                "`EmailStr` needs the `email-validator` package: list `email-validator` (or "
+                "`pydantic[email]`, or `fastapi[standard]`) in the app's requirements.txt"
+            )
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if not isinstance(value, str):
+            return add_error(errors, "string_type", loc, "Input should be a valid string", value)
+        address, reason = email_problem(self.module, value)
+        if reason is not None:
+            return add_error(
+                errors,
+                "value_error",
+                loc,
+                f"value is not a valid email address: {reason}",
+                value,
+                {"reason": reason},
+            )
+        return address
+
+    def exact(self, value: Any) -> bool:
+        return False
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"type": "string", "format": "email"}
 
 class BytesValidator(Validator):
     label = "bytes"
@@ -640,7 +698,7 @@ class CompiledField:
         if "$ref" in schema:
             schema = {"$ref": schema["$ref"]}
         if not self.info.required and self.info.default_factory is None:
-            from .encoders import jsonable_encoder
+            from ..encoders import jsonable_encoder
 
             default = self.info.default
             schema["default"] = jsonable_encoder(
@@ -765,10 +823,14 @@ class _Structured(Validator):
 
 class ModelValidator(_Structured):
     def compile_fields(self) -> list[CompiledField]:
-        fields = [
-            compile_field(name, info.annotation, info)
-            for name, info in self.cls.model_fields.items()
-        ]
+        token = _STRING_OPTIONS.set(self.config())
+        try:
+            fields = [
+                compile_field(name, info.annotation, info)
+                for name, info in self.cls.model_fields.items()
+            ]
+        finally:
+            _STRING_OPTIONS.reset(token)
         for field in fields:
             field.plain = any(
                 check.mode == "plain" and check.validates(field.name) for check in self.checks()
@@ -887,8 +949,9 @@ class ModelValidator(_Structured):
         config = self.config()
         if config.get("title"):
             defs[name]["title"] = config["title"]
-        if config.get("extra") == "forbid":
-            defs[name] = dict(sorted({**defs[name], "additionalProperties": False}.items()))
+        if config.get("extra") in ("forbid", "allow"):
+            additional = config["extra"] == "allow"
+            defs[name] = dict(sorted({**defs[name], "additionalProperties": additional}.items()))
         return reference
 
     def _construct(self, value: Any, loc: Loc, errors: Errors) -> Any:
@@ -906,7 +969,11 @@ class ModelValidator(_Structured):
                 if key not in keys:
                     add_error(errors, "extra_forbidden", (*loc, key), "Extra inputs are not permitted", item)
             return INVALID if len(errors) > count else result
-        return self._construct_fields(value, loc, errors)
+        result = self._construct_fields(value, loc, errors)
+        if result is not INVALID and isinstance(value, dict) and self.config().get("extra") == "allow":
+            keys = {field.key for field in self.fields} | {field.name for field in self.fields}
+            result._allow_extra({key: item for key, item in value.items() if key not in keys})
+        return result
 
     def _construct_fields(self, value: Any, loc: Loc, errors: Errors) -> Any:
         lookup = self.lookup_in(value)
@@ -1128,6 +1195,8 @@ def _compile(annotation: Any, constraints: Constraints, from_attributes: bool) -
         return StrValidator(constraints)
     if annotation is bytes:
         return BytesValidator()
+    if annotation is EmailStr:
+        return EmailValidator()
     if annotation is UploadFile:
         return UploadFileValidator()
     if ann.is_enum_class(annotation):
@@ -1232,7 +1301,7 @@ def _wrap_handler(
     wrapped value, as pydantic locates them), taking them back out of `errors`."""
 
     def handler(value: Any) -> Any:
-        from .exceptions import ValidationError
+        from ..exceptions import ValidationError
 
         count = len(errors)
         result = proceed(value)
@@ -1249,7 +1318,7 @@ def _run_validator(call: Callable[[], Any], loc: Loc, raw: Any, errors: Errors) 
     """A validator function's result; a `ValidationError` it raises has its errors located
     under `loc`, a `ValueError` or `AssertionError` becomes pydantic's error for `raw` (any
     other exception goes through, as in pydantic)."""
-    from .exceptions import ValidationError
+    from ..exceptions import ValidationError
     from .models import raised_error
 
     try:

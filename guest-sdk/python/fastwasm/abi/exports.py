@@ -17,13 +17,13 @@ from componentize_py_types import Err, Ok
 from wit_world import exports
 from wit_world.imports import bodies, timers, types, websocket
 
-from . import declaration
-from .httpx import serving as _serving
-from .applications import FastWasm
-from .encoders import jsonable_encoder
-from .exceptions import HTTPException, RequestValidationError
-from .execution import Finish, ProviderCalls, run_operation, run_sync, run_websocket
-from .responses import PlainTextResponse, Response, StreamingResponse
+from .. import declaration
+from ..httpx import serving as _serving
+from ..applications import FastWasm
+from ..encoders import jsonable_encoder
+from ..exceptions import HTTPException, RequestValidationError
+from ..execution import Finish, ProviderCalls, run_operation, run_sync, run_websocket
+from ..responses import PlainTextResponse, Response, StreamingResponse
 
 
 def _give_the_event_loop_timers() -> None:

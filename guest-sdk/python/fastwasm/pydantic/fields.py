@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from .exceptions import DeclarationError
+from ..exceptions import DeclarationError
 
 
 class _Undefined:
@@ -285,8 +285,9 @@ _UNMATCHED = {
 def caller() -> str:
     """`file:line` of the code that called `Field(...)`/`Query(...)`, for build errors."""
     frame = sys._getframe(1)
-    package = os.path.dirname(__file__)
-    while frame is not None and os.path.dirname(frame.f_code.co_filename) == package:
+    # The SDK's own frames, in `fastwasm/` and its subpackages, are skipped.
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame = frame.f_back
     if frame is None:
         return "<unknown>"

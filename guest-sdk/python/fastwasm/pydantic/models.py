@@ -13,14 +13,24 @@ import sys
 import typing
 from typing import Any, ClassVar
 
-from . import annotations as ann
-from .exceptions import DeclarationError, ValidationError
+from .. import annotations as ann
+from ..exceptions import DeclarationError, PydanticCustomError, ValidationError
 from .fields import FieldInfo, Undefined
 
 _FIELDS_SET = "__fastwasm_fields_set__"
+#: Where a model with `extra="allow"` keeps the keys that are no field's, as pydantic does.
+_EXTRA = "__pydantic_extra__"
 
 #: The `model_config` keys the SDK honours as pydantic does; any other fails the declaration.
-_CONFIG_KEYS = {"extra", "title", "frozen", "populate_by_name"}
+_CONFIG_KEYS = {
+    "extra",
+    "title",
+    "frozen",
+    "populate_by_name",
+    "str_strip_whitespace",
+    "str_to_lower",
+    "str_to_upper",
+}
 
 
 def ConfigDict(**options: Any) -> dict[str, Any]:  # noqa: N802 - pydantic's name
@@ -148,7 +158,13 @@ _RAISED = (
 
 
 def raised_error(err: Exception, loc: Any, value: Any) -> dict[str, Any] | None:
-    """pydantic's error for a validator's `ValueError` or `AssertionError`; None for others."""
+    """pydantic's error for a validator's `ValueError` or `AssertionError` (a
+    `PydanticCustomError` as it says); None for others."""
+    if isinstance(err, PydanticCustomError):
+        error = {"type": err.type, "loc": list(loc), "msg": err.message(), "input": value}
+        if err.context is not None:
+            error["ctx"] = err.context
+        return error
     for raised, kind, words in _RAISED:
         if isinstance(err, raised):
             return {
@@ -206,10 +222,10 @@ class BaseModel:
                     f"{cls.__name__}: fastwasm's BaseModel supports only "
                     f"{sorted(_CONFIG_KEYS)} in `model_config`, not {sorted(unknown)}"
                 )
-            if config.get("extra", "ignore") not in ("ignore", "forbid"):
+            if config.get("extra", "ignore") not in ("ignore", "forbid", "allow"):
                 fail(
-                    f"{cls.__name__}: model_config extra={config['extra']!r} is not supported "
-                    "(only 'ignore' and 'forbid')"
+                    f"{cls.__name__}: model_config extra={config['extra']!r} is not one of "
+                    "'ignore', 'forbid' and 'allow'"
                 )
 
     def __init__(self, **data: Any) -> None:
@@ -263,6 +279,21 @@ class BaseModel:
         """The fields given when the instance was made or assigned since."""
         return self.__dict__[_FIELDS_SET]
 
+    @property
+    def model_extra(self) -> dict[str, Any] | None:
+        """With `extra="allow"`, the keys given that are no field's; otherwise `None`."""
+        if model_config(type(self)).get("extra") != "allow":
+            return None
+        return self.__dict__.setdefault(_EXTRA, {})
+
+    def _allow_extra(self, extra: dict[str, Any]) -> None:
+        """Keeps `extra` (keys that are no field's) on an `extra="allow"` instance."""
+        kept = self.__dict__.setdefault(_EXTRA, {})
+        for name, value in extra.items():
+            kept[name] = value
+            object.__setattr__(self, name, value)
+            self.model_fields_set.add(name)
+
     def model_dump(
         self,
         *,
@@ -295,6 +326,12 @@ class BaseModel:
                 continue
             key = info.alias if by_alias and info.alias else name
             result[key] = _dump(value, options)
+        for name, value in (self.model_extra or {}).items():
+            if (include is not None and name not in include) or (exclude and name in exclude):
+                continue
+            if exclude_none and value is None:
+                continue
+            result[name] = _dump(value, options)
         return result
 
     def model_dump_json(self, **options: Any) -> str:
@@ -312,6 +349,9 @@ class BaseModel:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in type(self).model_fields:
+            if self.model_extra is not None:
+                self._allow_extra({name: value})
+                return
             raise ValueError(f'"{type(self).__name__}" object has no field "{name}"')
         if model_config(type(self)).get("frozen"):
             error = {"type": "frozen_instance", "loc": [name], "msg": "Instance is frozen", "input": value}
@@ -322,6 +362,7 @@ class BaseModel:
     def __iter__(self) -> typing.Iterator[tuple[str, Any]]:
         for name in type(self).model_fields:
             yield name, getattr(self, name)
+        yield from (self.model_extra or {}).items()
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
@@ -364,7 +405,7 @@ def _dump(value: Any, options: dict[str, Any]) -> Any:
     if options["mode"] == "json":
         if isinstance(value, enum.Enum):
             return _dump(value.value, options)
-        from .encoders import jsonable_encoder
+        from ..encoders import jsonable_encoder
 
         return jsonable_encoder(value)
     return value
