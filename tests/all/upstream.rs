@@ -1,6 +1,7 @@
 //! A real HTTP server on 127.0.0.1 for the outbound tests to call: it answers after a delay,
-//! echoes what it was sent, sends large bodies, or never answers — and counts what happened, so
-//! that a test can see a call that was cancelled. It stops when dropped.
+//! echoes what it was sent, sends large bodies, never answers, or holds requests until the test
+//! opens its gate — and counts what happened, so that a test can see a call that was
+//! cancelled. It stops when dropped.
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody};
@@ -30,6 +31,27 @@ pub struct Seen {
     pub most_in_flight: AtomicUsize,
     /// Connections accepted.
     pub connections: AtomicUsize,
+    /// `/gate` requests that arrived.
+    pub gate_arrivals: AtomicUsize,
+    /// Holds `/gate` requests while closed.
+    pub gate: Gate,
+}
+
+/// Closed until [`Gate::open`]: the `/gate` requests wait for it.
+#[derive(Debug)]
+pub struct Gate(tokio::sync::watch::Sender<bool>);
+
+impl Default for Gate {
+    fn default() -> Self {
+        Self(tokio::sync::watch::Sender::new(false))
+    }
+}
+
+impl Gate {
+    /// Lets the waiting `/gate` requests, and later ones, through.
+    pub fn open(&self) {
+        self.0.send_replace(true);
+    }
 }
 
 /// The running upstream.
@@ -233,6 +255,12 @@ async fn answer(req: Request<Incoming>, seen: Arc<Seen>) -> Result<Answer, Infal
             tokio::time::sleep(LONGEST).await;
             hang.1 = true;
             whole(200, "text/plain", "too late")
+        }
+        "/gate" => {
+            seen.gate_arrivals.fetch_add(1, Ordering::SeqCst);
+            let mut open = seen.gate.0.subscribe();
+            let _ = tokio::time::timeout(LONGEST, open.wait_for(|open| *open)).await;
+            whole(200, "text/plain", "through")
         }
         "/status" => whole(number("code") as u16, "text/plain", "as asked"),
         _ => whole(404, "text/plain", "no such upstream path"),

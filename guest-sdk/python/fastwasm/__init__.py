@@ -38,7 +38,7 @@ from .pydantic.functional_validators import (
     WrapValidator,
 )
 from .pydantic.models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
-from .pydantic.networks import EmailStr
+from .pydantic.networks import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from .datastructures import UploadFile
 from .params import Body, Cookie, Depends, File, Form, Header, Path, Query, Security
 from .requests import Request
@@ -55,6 +55,8 @@ from .websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 __all__ = [
     "AfterValidator",
+    "AnyHttpUrl",
+    "AnyUrl",
     "APIRouter",
     "BackgroundTasks",
     "BeforeValidator",
@@ -78,6 +80,7 @@ __all__ = [
     "HTMLResponse",
     "HTTPException",
     "Header",
+    "HttpUrl",
     "JSONResponse",
     "Path",
     "PlainTextResponse",

@@ -9,6 +9,8 @@ raises `DeclarationError` here — at build time, when componentize-py imports t
 from __future__ import annotations
 
 import copy
+import datetime
+import decimal
 import enum
 import inspect
 import typing
@@ -17,7 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 from . import annotations as ann
-from .background import NOT_SUPPORTED as BACKGROUND_NOT_SUPPORTED
 from .background import BackgroundTasks
 from .datastructures import UploadFile
 from .encoders import jsonable_encoder
@@ -104,6 +105,8 @@ class ParamField:
     name: str = ""
     #: The parameter model it is a field of (see `param_models`), not an argument of its own.
     model: ParamModel | None = None
+    #: For a type the host passes on as text (see `GUEST_CHECKED`), the SDK's check of it.
+    validator: Validator | None = None
 
 
 @dataclass
@@ -148,6 +151,8 @@ class Dependant:
     websocket_arg: str | None = None
     #: The argument that receives the `SecurityScopes`.
     security_scopes_arg: str | None = None
+    #: The argument that receives the request's `BackgroundTasks`.
+    background_tasks_arg: str | None = None
     #: The OAuth2 scopes `Security(...)` requires of this dependant: its parent's, then its own.
     scopes: list[str] = field(default_factory=list)
 
@@ -243,7 +248,8 @@ def _add_argument(
         dependant.security_scopes_arg = name
         return
     if inspect.isclass(inner) and issubclass(inner, BackgroundTasks):
-        raise DeclarationError(f"{context}: {BACKGROUND_NOT_SUPPORTED}")
+        dependant.background_tasks_arg = name
+        return
 
     if marker is None:
         value = Undefined if default is inspect.Parameter.empty else default
@@ -373,7 +379,19 @@ def _extend_unique(scopes: list[str], more: list[str]) -> None:
             scopes.append(scope)
 
 
-_SCALARS = (str, int, float, bool, uuid.UUID)
+_SCALARS = (
+    str,
+    int,
+    float,
+    bool,
+    uuid.UUID,
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    decimal.Decimal,
+    bytes,
+)
 
 
 def _is_upload(annotation: Any) -> bool:
@@ -419,9 +437,19 @@ def _param_field(
     sequence = (
         origin if origin in (list, set, tuple) else inner if inner in (list, set, tuple) else None
     )
-    if sequence is not None:
-        if location is ParamLocation.PATH:
-            raise DeclarationError(f"{context}: a path parameter cannot be a list")
+    element = (typing.get_args(inner) or (Any,))[0] if sequence is not None else inner
+    validator: Validator | None = None
+    if sequence is not None and location is ParamLocation.PATH:
+        raise DeclarationError(f"{context}: a path parameter cannot be a list")
+    if element in GUEST_CHECKED:
+        # pydantic's parsing of these (dates, durations, decimals) is the SDK's, so the host
+        # only reads the text and the SDK validates it, with pydantic's errors.
+        try:
+            validator = compile_type(inner, info.constraints)
+        except UnsupportedType as exc:
+            raise DeclarationError(f"{context}: {exc}") from None
+        schema, convert = validator.schema({}), _identity
+    elif sequence is not None:
         lengths = Constraints(
             min_length=info.constraints.min_length, max_length=info.constraints.max_length
         )
@@ -457,6 +485,8 @@ def _param_field(
     else:
         wire = arg
     schema = _as_pydantic_writes_it(schema, info, nullable=nullable, wire=wire)
+    if validator is not None:
+        schema[GUEST_CHECKED_MARKER] = True
     return ParamField(
         arg=arg,
         location=location,
@@ -466,6 +496,7 @@ def _param_field(
         description=info.description,
         convert=convert,
         info=info,
+        validator=validator,
     )
 
 
@@ -476,7 +507,9 @@ def _as_pydantic_writes_it(
     constraints inside X, then the description, the default (a null one left out, as FastAPI's
     document drops nulls) and the title, from the name on the wire (`X-Token`)."""
     if nullable:
-        schema = {"anyOf": [schema, {"type": "null"}]}
+        # pydantic flattens a union in a union (`Decimal | None`: number, string or null).
+        members = schema["anyOf"] if list(schema) == ["anyOf"] else [schema]
+        schema = {"anyOf": [*members, {"type": "null"}]}
     info.documented(schema)
     if info.description is not None:
         schema["description"] = info.description
@@ -505,6 +538,19 @@ def _as_pydantic_writes_it(
 PARAMETER_MARKER = "x-fastwasm-parameter"
 HIDDEN_MARKER = "x-fastwasm-hidden"
 LITERAL_MARKER = "x-fastwasm-literal"
+#: Marks a parameter the host hands over as text, unchecked: the SDK validates it.
+GUEST_CHECKED_MARKER = "x-fastwasm-guest-checked"
+
+#: Parameter types (alone or as a list's items) whose text the SDK parses and checks as
+#: pydantic does, rather than the host.
+GUEST_CHECKED = (
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+    datetime.timedelta,
+    decimal.Decimal,
+    bytes,
+)
 
 
 def _scalar_schema(
@@ -552,7 +598,8 @@ def _scalar_schema(
     else:
         raise DeclarationError(
             f"{context}: `{ann.describe(annotation)}` cannot be a path, query, header or cookie "
-            "parameter; use str, int, float, bool, UUID, an Enum, a Literal, or a list of them"
+            "parameter; use str, int, float, bool, UUID, datetime, date, time, timedelta, "
+            "Decimal, bytes, an Enum, a Literal, or a list of them"
         )
     given = {name for name, value in vars(constraints).items() if value is not None}
     if given - allowed:
@@ -683,9 +730,13 @@ def served_kind(root: Dependant) -> str:
     when its function awaits; `blocking` when it is a `def` below which an `async def`
     dependency awaits (FastAPI runs the dependency on its event loop and the `def` in its
     thread pool: the host awaits the whole tree on an instance of its own on the blocking
-    pool); `sync` otherwise."""
+    pool); `blocking` too when it takes `BackgroundTasks`, which run after the answer that
+    a sync export's return would end the call with; `sync` otherwise."""
     if root.kind.awaits:
         return "async"
-    if any(dependant.kind.awaits for dependant in root.walk()):
+    if any(
+        dependant.kind.awaits or dependant.background_tasks_arg is not None
+        for dependant in root.walk()
+    ):
         return "blocking"
     return "sync"

@@ -11,6 +11,8 @@ import pathlib
 import uuid
 from typing import Any
 
+from .pydantic.networks import AnyUrl
+
 
 def jsonable_encoder(
     obj: Any,
@@ -65,7 +67,7 @@ def jsonable_encoder(
         return int(obj) if obj.as_tuple().exponent >= 0 else float(obj)  # type: ignore[operator]
     if isinstance(obj, (bytes, bytearray)):
         return bytes(obj).decode()
-    if isinstance(obj, (uuid.UUID, pathlib.PurePath)):
+    if isinstance(obj, (uuid.UUID, pathlib.PurePath, AnyUrl)):
         return str(obj)
     try:
         data = dict(obj)

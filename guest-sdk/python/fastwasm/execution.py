@@ -21,6 +21,7 @@ import traceback
 import urllib.parse
 from typing import Any, Awaitable, Callable, Coroutine, Mapping, Protocol, Sequence, TypeVar
 
+from .background import BackgroundTasks
 from .dependencies import LOCATION_ORDER, CallKind, Dependant, HostDependency, ParamField
 from .encoders import jsonable_encoder
 from .exception_handlers import Handler, answer, find, log_if_server_error
@@ -83,7 +84,7 @@ class _Scope:
         self,
         req: HostRequest,
         deps: Sequence[HostDependencyValue],
-        path_params: list[ParamField],
+        fields: list[ParamField],
         body_stream: BodyReader | None = None,
         state: Mapping[str, Any] | None = None,
     ) -> None:
@@ -100,15 +101,32 @@ class _Scope:
         }
         #: Errors found so far, in FastAPI's order: the skipped providers' come first.
         self.errors: Errors = [json.loads(text) for text in req.provider_errors]
+        self._check_in_guest(fields)
         self.deps = {dep.name: dep.value for dep in deps}
         self.body: dict[str, Any] = {}
         #: The errors of each body part that failed, by key.
         self.body_errors: dict[str, Errors] = {}
         self.cache: dict[Any, Any] = {}
-        self._path_params = path_params
+        self._path_params = [field for field in fields if field.location is ParamLocation.PATH]
         self._request: Request | None = None
         #: The `response: Response` argument's object, if something asked for it.
         self.sub_response: Response | None = None
+        #: The request's `BackgroundTasks`, if something asked for them.
+        self.background: BackgroundTasks | None = None
+
+    def _check_in_guest(self, fields: list[ParamField]) -> None:
+        """Validates the parameters the host passed on as text (see `GUEST_CHECKED`): a bad
+        one joins the host's invalid ones, so its error comes in FastAPI's order."""
+        for field in fields:
+            if field.validator is None or field.name not in self.params:
+                continue
+            loc = (field.location.value, field.wire)
+            value, errors = validate(field.validator, self.params[field.name], loc)
+            if errors:
+                self.invalid[field.name] = errors
+                del self.params[field.name]
+            else:
+                self.params[field.name] = value
 
     def param(self, field: ParamField) -> Any:
         value = self.params.get(field.name)
@@ -166,6 +184,11 @@ class _Scope:
                 state=self.state,
             )
         return self._request
+
+    def background_tasks(self) -> BackgroundTasks:
+        if self.background is None:
+            self.background = BackgroundTasks()
+        return self.background
 
     def response(self) -> Response:
         if self.sub_response is None:
@@ -271,6 +294,8 @@ async def _solve(
         arguments[dependant.websocket_arg] = scope.websocket
     if dependant.security_scopes_arg is not None:
         arguments[dependant.security_scopes_arg] = SecurityScopes(list(dependant.scopes))
+    if dependant.background_tasks_arg is not None:
+        arguments[dependant.background_tasks_arg] = scope.background_tasks()
     return arguments
 
 
@@ -329,6 +354,9 @@ async def run_operation(
         else:
             result = await _invoke(route.dependant, arguments, stack)
             response = route.render(result, scope.sub_response)
+        if scope.background is not None and response.background is None:
+            # As FastAPI: the tasks go with the response, unless it brought its own.
+            response.background = scope.background
     except BaseException as exc:
         await stack.__aexit__(*sys.exc_info())
         handler = find(handlers, exc) if handlers and isinstance(exc, Exception) else None

@@ -9,12 +9,14 @@ import json
 import urllib.parse
 from typing import Any, AsyncIterable, AsyncIterator, Iterable, Literal, Mapping
 
+from .background import BackgroundTask
 from .datastructures import Headers
 
 
 class Response:
     """A response: status, headers and body. `content` is bytes, or text encoded as UTF-8;
-    a text `media_type` gets `; charset=utf-8`, as Starlette writes it."""
+    a text `media_type` gets `; charset=utf-8`, as Starlette writes it. `background` runs
+    once the response is sent (see `background`)."""
 
     media_type: str | None = None
     charset = "utf-8"
@@ -25,8 +27,10 @@ class Response:
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: BackgroundTask | None = None,
     ) -> None:
         self.status_code: int | None = status_code
+        self.background = background
         if media_type is not None:
             self.media_type = media_type
         self.body = self.render(content)
@@ -123,9 +127,13 @@ class RedirectResponse(Response):
     """Redirects to `url` (307 unless told otherwise)."""
 
     def __init__(
-        self, url: str, status_code: int = 307, headers: Mapping[str, str] | None = None
+        self,
+        url: str,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
     ) -> None:
-        super().__init__(status_code=status_code, headers=headers)
+        super().__init__(status_code=status_code, headers=headers, background=background)
         self.headers["location"] = urllib.parse.quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
 
 
@@ -133,7 +141,8 @@ class StreamingResponse(Response):
     """A response whose body is sent while it is produced: `content` is an async iterator (an
     `async def` generator, say) or an iterator of `bytes` or `str` chunks. Each chunk reaches
     the client as it is yielded; a slow client makes the next `yield` wait. Needs an
-    `async def` operation."""
+    `async def` operation. Its `background` runs after the last chunk, and the body ends once
+    that is done."""
 
     def __init__(
         self,
@@ -141,8 +150,15 @@ class StreamingResponse(Response):
         status_code: int = 200,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
+        background: BackgroundTask | None = None,
     ) -> None:
-        super().__init__(None, status_code=status_code, headers=headers, media_type=media_type)
+        super().__init__(
+            None,
+            status_code=status_code,
+            headers=headers,
+            media_type=media_type,
+            background=background,
+        )
         self.body_iterator = content
 
     async def chunks(self) -> AsyncIterator[bytes]:

@@ -4,7 +4,7 @@
 //! Python app documents itself as it did on FastAPI and clients generated from it keep working.
 
 use super::declared::Operation;
-use super::params::{LITERAL_MARKER, Location, ParamRule};
+use super::params::{GUEST_CHECKED_MARKER, LITERAL_MARKER, Location, ParamRule};
 use super::{App, Protocol};
 use crate::config::ApiInfo;
 use serde_json::{Map, Value, json};
@@ -209,8 +209,8 @@ fn parameters(params: &[ParamRule]) -> Value {
 }
 
 /// A parameter schema's markers for the host, out of the document: the `Literal` marker (in
-/// the schema or its `anyOf` members) and the hidden one; the Parameter Object's own fields
-/// (`deprecated`, `examples`, `example`), returned to go beside the schema.
+/// the schema or its `anyOf` members), the hidden and the guest-checked ones; the Parameter
+/// Object's own fields (`deprecated`, `examples`, `example`), returned to go beside the schema.
 fn strip_markers(schema: &mut Value) -> Option<Value> {
     fn strip_literal(schema: &mut Value) {
         match schema {
@@ -225,6 +225,7 @@ fn strip_markers(schema: &mut Value) -> Option<Value> {
     strip_literal(schema);
     let object = schema.as_object_mut()?;
     object.remove(HIDDEN);
+    object.remove(GUEST_CHECKED_MARKER);
     object.remove(PARAMETER_MARKER)
 }
 

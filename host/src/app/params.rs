@@ -92,6 +92,11 @@ pub struct ValueSchema {
 /// document leaves it out.
 pub const LITERAL_MARKER: &str = "x-fastwasm-literal";
 
+/// The key by which an SDK marks a parameter it validates itself (the Python SDK's dates,
+/// durations and decimals, parsed as pydantic parses them): the host hands over its text, or
+/// a list's texts, and checks only that a required one is there. The document leaves it out.
+pub const GUEST_CHECKED_MARKER: &str = "x-fastwasm-guest-checked";
+
 impl ValueSchema {
     /// Reads a declared schema; an unsupported or malformed one is a load error. Annotations
     /// (`title`, `description`, `examples`, `deprecated`, `default`) do not constrain values and
@@ -100,6 +105,13 @@ impl ValueSchema {
         let object = schema
             .as_object()
             .ok_or_else(|| format!("schema must be a JSON object, got {schema}"))?;
+        if object.get(GUEST_CHECKED_MARKER) == Some(&Value::Bool(true)) {
+            let many = object.get("type").is_some_and(|t| t == "array");
+            return Ok(match many {
+                true => Self::with_kind(Kind::Array(Box::new(Self::any()))),
+                false => Self::any(),
+            });
+        }
         if let Some(members) = object.get("anyOf") {
             return Self::from_nullable(object, members);
         }
@@ -198,8 +210,13 @@ impl ValueSchema {
     }
 
     fn any() -> Self {
+        Self::with_kind(Kind::Any)
+    }
+
+    /// A schema of `kind` without constraints.
+    fn with_kind(kind: Kind) -> Self {
         Self {
-            kind: Kind::Any,
+            kind,
             minimum: None,
             exclusive_minimum: None,
             maximum: None,
@@ -1212,6 +1229,29 @@ mod tests {
         assert!(run(rules, &[("item_id", "abc".into())], "").is_ok());
         let detail = run(rules, &[("item_id", "ab".into())], "").unwrap_err();
         assert_eq!(detail["detail"][0]["type"], "string_too_short");
+    }
+
+    #[test]
+    fn a_guest_checked_parameter_is_handed_over_as_its_text() {
+        let decimal = json!({"anyOf": [{"type": "number", "minimum": 1.0}, {"type": "string"},
+                                       {"type": "null"}], GUEST_CHECKED_MARKER: true});
+        let dates = json!({"type": "array", "items": {"type": "string", "format": "date"},
+                           "minItems": 2, GUEST_CHECKED_MARKER: true});
+        let rules = [
+            rule("price", Location::Query, true, decimal),
+            rule("days", Location::Query, false, dates),
+        ];
+        let params = run(&rules, &[], "price=0&days=x").unwrap();
+        assert_eq!(
+            params,
+            vec![
+                ("price".to_owned(), json!("0").to_string()),
+                ("days".to_owned(), json!(["x"]).to_string())
+            ]
+        );
+        let detail = run(&rules, &[], "days=x").unwrap_err();
+        assert_eq!(detail["detail"][0]["type"], "missing");
+        assert_eq!(detail["detail"][0]["loc"], json!(["query", "price"]));
     }
 
     #[test]

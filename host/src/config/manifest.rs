@@ -184,6 +184,8 @@ struct RawComponent {
     python: Option<String>,
     /// Short form `javascript = "app.js"`: the entry file the SDK bundles.
     javascript: Option<String>,
+    /// Short form `rust = "hello"`: the Cargo package that builds the component.
+    rust: Option<String>,
     toolchain: Option<String>,
     #[serde(default)]
     prefix: String,
@@ -281,7 +283,8 @@ impl Manifest {
                     Some(path) => (path, raw.build),
                     None => bail!(
                         "component `{}` has no `path`: give the wasm file it builds, or a short \
-                         form such as `python = \"main:app\"` or `javascript = \"app.js\"`",
+                         form such as `python = \"main:app\"`, `javascript = \"app.js\"` or \
+                         `rust = \"<package>\"`",
                         raw.name
                     ),
                 },
@@ -338,11 +341,15 @@ struct ShortForm {
 
 fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
     let name = &raw.name;
-    let given: Vec<&str> = [("python", &raw.python), ("javascript", &raw.javascript)]
-        .into_iter()
-        .filter(|(_, value)| value.is_some())
-        .map(|(key, _)| key)
-        .collect();
+    let given: Vec<&str> = [
+        ("python", &raw.python),
+        ("javascript", &raw.javascript),
+        ("rust", &raw.rust),
+    ]
+    .into_iter()
+    .filter(|(_, value)| value.is_some())
+    .map(|(key, _)| key)
+    .collect();
     if given.len() > 1 {
         bail!(
             "component `{name}` gives both `{}` and `{}`; a component has one language",
@@ -385,6 +392,8 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
             path,
             toolchain: Toolchain::Python,
         }
+    } else if let Some(package) = &raw.rust {
+        rust_short_form(name, package, path)?
     } else {
         let entry = raw.javascript.as_deref().unwrap_or_default();
         if entry.is_empty() || entry.contains('\'') {
@@ -404,6 +413,36 @@ fn short_form(raw: &RawComponent) -> Result<Option<ShortForm>> {
         }
     };
     Ok(Some(short))
+}
+
+/// `rust = "<package>"`: cargo builds the package for `wasm32-wasip2` in release, wherever its
+/// workspace keeps its target folder (which `cargo metadata` names), and the library it makes
+/// is copied to `path`, so that the entry need not spell out the target folder's layout.
+fn rust_short_form(name: &str, package: &str, path: PathBuf) -> Result<ShortForm> {
+    let valid = !package.is_empty()
+        && package
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !valid {
+        bail!(
+            "component `{name}`: `rust = \"{package}\"` must name a Cargo package of the \
+             workspace, e.g. `rust = \"hello\"`"
+        );
+    }
+    // cargo names a package's library after it, with `-` as `_`.
+    let library = package.replace('-', "_");
+    let out = shell_quoted(&path.to_string_lossy());
+    let folder = shell_quoted(&path.parent().unwrap_or(Path::new(".")).to_string_lossy());
+    let target_dir = "cargo metadata --format-version 1 --no-deps \
+        | sed -n 's/.*\"target_directory\":\"\\([^\"]*\\)\".*/\\1/p'";
+    Ok(ShortForm {
+        build: format!(
+            "cargo build --target wasm32-wasip2 --release -p {package} && mkdir -p {folder} \
+             && cp \"$({target_dir})/wasm32-wasip2/release/{library}.wasm\" {out}"
+        ),
+        path,
+        toolchain: Toolchain::Rust,
+    })
 }
 
 /// `text` as one shell word: in single quotes, each `'` in it closed, escaped and reopened.
@@ -600,7 +639,28 @@ mod tests {
         );
         assert!(build.contains("--out 'out/h.wasm'"), "{build}");
 
+        let rust = parse("[[component]]\nname='api'\nrust='my-api'\n").unwrap();
+        let api = &rust.components[0];
+        assert_eq!(api.wasm, Path::new("/app/build/api.wasm"));
+        assert_eq!(api.toolchain, Some(Toolchain::Rust));
+        let build = api.build.as_deref().unwrap();
+        assert!(
+            build.starts_with("cargo build --target wasm32-wasip2 --release -p my-api && "),
+            "{build}"
+        );
+        assert!(
+            build.ends_with("/wasm32-wasip2/release/my_api.wasm\" 'build/api.wasm'"),
+            "{build}"
+        );
+
         let err = |text: &str| format!("{:#}", parse(text).unwrap_err());
+        assert!(
+            err("[[component]]\nname='a'\nrust='../x'\n").contains("must name a Cargo package")
+        );
+        assert!(
+            err("[[component]]\nname='a'\nrust='x'\njavascript='app.js'\n")
+                .contains("both `javascript` and `rust`")
+        );
         assert!(
             err("[[component]]\nname='a'\npython='main:app'\nbuild='make'\n")
                 .contains("drop `build`")

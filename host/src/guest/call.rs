@@ -9,12 +9,14 @@ use super::budget::MemoryBudgetSpent;
 use super::capabilities::GuestState;
 use super::capabilities::websocket::{Connection, Session};
 use super::exports::Bound;
-use super::streams::{Activity, GuestBody, IncomingBody, StreamState, streamed_response};
+use super::streams::{
+    Activity, GuestBody, GuestVerdict, IncomingBody, StreamState, Verdict, streamed_response,
+};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{oneshot, watch};
 use tokio::time::Instant;
 use wasmtime::component::{Accessor, StreamReader};
 use wasmtime::{PoolConcurrencyLimitError, Store, Trap, format_err};
@@ -80,6 +82,49 @@ impl fmt::Debug for StreamedAnswer {
         f.debug_struct("StreamedAnswer")
             .field("status", &self.status)
             .finish_non_exhaustive()
+    }
+}
+
+/// Work a guest goes on with after its response is sent (FastAPI's `BackgroundTasks`): the
+/// request keeps its instance until the guest says the work is done.
+pub struct Followup {
+    /// Who does it, for the log: the component and the request id.
+    label: (std::sync::Arc<str>, String),
+    done: oneshot::Receiver<Verdict>,
+}
+
+impl fmt::Debug for Followup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Followup")
+            .field("label", &self.label)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Followup {
+    /// Waits, while the instance's event loop runs, until the work is done or `limit` has
+    /// passed; a failure is logged. Whether it ended in time: work that did not is still
+    /// pending in the instance, which must not serve again.
+    pub async fn finish(self, limit: Duration) -> bool {
+        let (component, request) = &self.label;
+        match tokio::time::timeout(limit, self.done).await {
+            Ok(Ok(Ok(()))) => true,
+            Ok(Ok(Err(reason))) => {
+                tracing::warn!(%component, request_id = %request, "work after the response failed: {reason}");
+                true
+            }
+            Ok(Err(_)) => {
+                tracing::warn!(%component, request_id = %request,
+                    "work after the response ended without saying it was done");
+                true
+            }
+            Err(_) => {
+                tracing::warn!(%component, request_id = %request,
+                    "work after the response outlasted the request timeout ({limit:?}); it stops \
+                     with its instance");
+                false
+            }
+        }
     }
 }
 
@@ -254,13 +299,16 @@ pub async fn invoke_sync(
 }
 
 /// Runs `call` inside the event loop of the store `accessor` belongs to: other calls on the
-/// same instance progress while it waits.
+/// same instance progress while it waits. A handler that goes on working after its response
+/// gives the [`Followup`] to wait for.
 pub async fn invoke_async(
     accessor: &Accessor<GuestState>,
     bound: &Bound,
     call: Call,
-) -> wasmtime::Result<Reply> {
-    Ok(match call {
+) -> wasmtime::Result<(Reply, Option<Followup>)> {
+    let request_id = call.request_id().unwrap_or("-").to_owned();
+    let mut followup = None;
+    let reply = match call {
         Call::Describe => return Err(format_err!("`describe` is not an async export")),
         Call::Handle {
             request,
@@ -279,6 +327,19 @@ pub async fn invoke_async(
                 Ok(bodies::Reply::Whole(response)) => Answer::Response(response),
                 Ok(bodies::Reply::Streamed(streamed)) => {
                     Answer::Streamed(stream_to_client(accessor, streamed)?)
+                }
+                Ok(bodies::Reply::Followed(followed)) => {
+                    let bodies::FollowedResponse { response, done } = followed;
+                    followup = Some(accessor.with(|mut store| {
+                        let (consumer, done_rx) = GuestVerdict::new();
+                        done.pipe(&mut store, consumer)?;
+                        let component = store.data_mut().tag().component.clone();
+                        wasmtime::Result::<_>::Ok(Followup {
+                            label: (component, request_id),
+                            done: done_rx,
+                        })
+                    })?);
+                    Answer::Response(response)
                 }
                 Err(error) => Answer::Raised(error),
             })
@@ -313,7 +374,8 @@ pub async fn invoke_async(
                 .await?;
             Reply::TornDown
         }
-    })
+    };
+    Ok((reply, followup))
 }
 
 /// Pipes a streamed response's body, which the guest writes in its store, to a body the client

@@ -109,9 +109,16 @@ impl Component {
                 pooled.handle(pool, kind, operation, call, deadline).await?
             }
             (Kind::Sync | Kind::Blocking, None) => {
-                let priority = Priority::Request;
-                self.run_one(pool, kind, &mut None, operation, call, deadline, priority)
-                    .await?
+                let (priority, mut slot) = (Priority::Request, None);
+                let reply = self
+                    .run_one(pool, kind, &mut slot, operation, call, deadline, priority)
+                    .await;
+                // A fresh instance per request: dropped, once the work after its answer is done.
+                if let Some(instance) = slot.filter(Instance::has_followups) {
+                    let limit = self.prepared.settings.request_timeout;
+                    instance::follow_up(instance, pool, limit, drop);
+                }
+                reply?
             }
         };
         reply.into_answer().map_err(CallError::Guest)

@@ -6,7 +6,8 @@
 
 use super::budget::{Budget, MemoryBudget, Permit};
 use super::call::{
-    Call, CallError, Deadline, Reply, Shortage, classify, invoke_async, invoke_sync, within,
+    Call, CallError, Deadline, Followup, Reply, Shortage, classify, invoke_async, invoke_sync,
+    within,
 };
 use super::capabilities::key_value::KeyValue;
 use super::capabilities::log::LogBudget;
@@ -110,6 +111,7 @@ impl Prepared {
                             store,
                             bound,
                             _permit: permit,
+                            followups: Vec::new(),
                         });
                     }
                     // The first instance of a component builds its copy-on-write memory image
@@ -173,6 +175,8 @@ pub struct Instance {
     pub(super) store: Store<GuestState>,
     pub(super) bound: Bound,
     _permit: Option<Permit>,
+    /// The work its last calls go on with after their answers (see [`follow_up`]).
+    followups: Vec<Followup>,
 }
 
 impl Instance {
@@ -210,14 +214,45 @@ impl Instance {
         calls: Vec<Call>,
     ) -> wasmtime::Result<Vec<wasmtime::Result<Reply>>> {
         let bound = &self.bound;
-        self.store
+        let invoked = self
+            .store
             .run_concurrent(async |accessor| {
                 let calls = calls
                     .into_iter()
                     .map(|call| invoke_async(accessor, bound, call));
                 futures::future::join_all(calls).await
             })
-            .await
+            .await?;
+        // The answers go out first; the work after them runs once they are sent.
+        Ok(invoked
+            .into_iter()
+            .map(|result| {
+                result.map(|(reply, followup)| {
+                    self.followups.extend(followup);
+                    reply
+                })
+            })
+            .collect())
+    }
+
+    /// Whether its last calls left work to do after their answers.
+    pub fn has_followups(&self) -> bool {
+        !self.followups.is_empty()
+    }
+
+    /// Runs the work its last calls go on with, in its event loop, for at most `limit`:
+    /// whether it all ended in time, leaving the instance fit to serve again.
+    async fn finish_followups(&mut self, limit: std::time::Duration) -> bool {
+        let followups = std::mem::take(&mut self.followups);
+        self.store.data_mut().deadline = Instant::now() + limit;
+        let finished = self
+            .store
+            .run_concurrent(async |_| {
+                let waits = followups.into_iter().map(|followup| followup.finish(limit));
+                futures::future::join_all(waits).await
+            })
+            .await;
+        finished.is_ok_and(|ended| ended.into_iter().all(|in_time| in_time))
     }
 }
 
@@ -291,6 +326,35 @@ pub async fn run(
             }
         }
     }
+}
+
+/// Once a request's answer is out: runs the work its call goes on with (FastAPI's
+/// `BackgroundTasks`) on a blocking-pool thread — the work may compute, as a `def` task does
+/// in FastAPI's thread pool — then hands the instance to `keep` if it is still fit to serve.
+/// The instance serves nothing else meanwhile.
+pub fn follow_up(
+    mut instance: Instance,
+    pool: &BlockingPool,
+    limit: std::time::Duration,
+    keep: impl FnOnce(Instance) + Send + 'static,
+) {
+    let pool = pool.clone();
+    tokio::spawn(async move {
+        let deadline = Deadline::after(limit);
+        let Ok(pass) = pool.admit(deadline, Priority::Always).await else {
+            tracing::warn!("no sync worker came free for the work after a response; it is dropped");
+            return;
+        };
+        let finished = pass
+            .run(move || async move {
+                let fit = instance.finish_followups(limit).await;
+                fit.then_some(instance)
+            })
+            .await;
+        if let Ok(Some(instance)) = finished {
+            keep(instance);
+        }
+    });
 }
 
 /// [`run`] for a single call.

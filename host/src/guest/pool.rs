@@ -22,7 +22,8 @@ pub enum Priority {
     Always,
 }
 
-/// The sync workers and their queue.
+/// The sync workers and their queue; clones share them.
+#[derive(Clone)]
 pub struct BlockingPool {
     /// One permit per worker.
     workers: Arc<Semaphore>,

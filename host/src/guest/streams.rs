@@ -186,26 +186,29 @@ pub struct StreamState {
     pub body_done: bool,
 }
 
-/// What the guest said of its body through `end`: complete, or broken off with a reason.
-type Verdict = Result<(), String>;
+/// What the guest said through a `future<result<_, string>>` (a body's `end`, a followed
+/// response's `done`): complete, or broken off with a reason.
+pub type Verdict = Result<(), String>;
 
 /// Makes the ends of a streamed response: the writer the guest's `body` is piped into, the
 /// consumer its `end` is piped into, and the body the client reads. `state` follows them.
 pub fn streamed_response(
     activity: Arc<Activity>,
     idle_timeout: Duration,
-) -> (BodyWriter, BodyEnd, GuestBody, watch::Receiver<StreamState>) {
+) -> (
+    BodyWriter,
+    GuestVerdict,
+    GuestBody,
+    watch::Receiver<StreamState>,
+) {
     let (chunks, receiver) = mpsc::channel(IN_FLIGHT_CHUNKS);
     let (state, watched) = watch::channel(StreamState::default());
-    let (verdict_tx, verdict) = oneshot::channel();
+    let (end, verdict) = GuestVerdict::new();
     let state = Arc::new(state);
     let writer = BodyWriter {
         chunks,
         state: state.clone(),
         activity: activity.clone(),
-    };
-    let end = BodyEnd {
-        verdict: Some(verdict_tx),
     };
     let body = GuestBody {
         label: None,
@@ -220,12 +223,24 @@ pub fn streamed_response(
     (writer, end, body, watched)
 }
 
-/// Takes the guest's word on its body from the response's `end` future.
-pub struct BodyEnd {
+/// Takes the guest's word from a `future<result<_, string>>` and hands it over. A guest that
+/// drops the future without writing it leaves the receiver with a closed channel.
+pub struct GuestVerdict {
     verdict: Option<oneshot::Sender<Verdict>>,
 }
 
-impl FutureConsumer<GuestState> for BodyEnd {
+impl GuestVerdict {
+    /// The consumer to pipe the guest's future into, and where its word arrives.
+    pub fn new() -> (Self, oneshot::Receiver<Verdict>) {
+        let (sender, receiver) = oneshot::channel();
+        let consumer = Self {
+            verdict: Some(sender),
+        };
+        (consumer, receiver)
+    }
+}
+
+impl FutureConsumer<GuestState> for GuestVerdict {
     type Item = Verdict;
 
     fn poll_consume(

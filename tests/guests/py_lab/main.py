@@ -15,7 +15,9 @@ from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
 import error_handlers
+import background
 import error_order
+import extra_types
 import param_models
 import form_fields
 import model_options
@@ -64,6 +66,10 @@ app.include_router(model_options.router)
 app.include_router(error_order.router)
 # Parameter models, shared with FastAPI (see `param_models.py`).
 app.include_router(param_models.router)
+# Background tasks, shared with FastAPI (see `background.py`).
+app.include_router(background.router)
+# Dates, durations, decimals, bytes and URLs, shared with FastAPI (see `extra_types.py`).
+app.include_router(extra_types.router)
 
 
 # --- Parameters: the host validates them against the schemas the SDK declares. ------------

@@ -20,6 +20,7 @@ from wit_world.imports import bodies, timers, types, websocket
 from .. import declaration
 from ..httpx import serving as _serving
 from ..applications import FastWasm
+from ..background import BackgroundTask
 from ..encoders import jsonable_encoder
 from ..exceptions import HTTPException, RequestValidationError
 from ..execution import Finish, ProviderCalls, run_operation, run_sync, run_websocket
@@ -182,7 +183,8 @@ async def _serve(
         return PlainTextResponse("Internal Server Error", status_code=500), None
 
 
-async def _serve_sync(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+async def _serve_def(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> Response:
+    """A `def` operation's whole response: it has no event loop to stream a body from."""
     response, _ = await _serve(app, req, deps)
     if isinstance(response, StreamingResponse):
         print(
@@ -190,7 +192,53 @@ async def _serve_sync(app: FastWasm, req: types.Request, deps: list[types.Depend
             file=sys.stderr,
         )
         response = PlainTextResponse("Internal Server Error", status_code=500)
+    return response
+
+
+async def _serve_sync(app: FastWasm, req: types.Request, deps: list[types.Dependency]) -> types.Response:
+    """The sync export's answer, which ends its call: a response that brought background
+    tasks of its own (`Response(background=...)`, without a `BackgroundTasks` argument, which
+    would have made the operation `blocking`) has them run first."""
+    response = await _serve_def(app, req, deps)
+    if response.background is not None:
+        print(
+            f"operation `{req.operation_id}`: its response's background tasks ran before it was "
+            "sent: take a `BackgroundTasks` argument to run them after",
+            file=sys.stderr,
+        )
+        await _run_background(response.background)
     return _response(response)
+
+
+def _whole(response: Response) -> bodies.Reply:
+    """A whole response; with background tasks, followed by them once it is sent."""
+    if response.background is None:
+        return bodies.Reply_Whole(_response(response))
+    done_writer, done = wit_world.result_unit_string_future(
+        lambda: Err("the work after the response stopped before its end")
+    )
+    componentize_py_async_support.spawn(_follow(response.background, done_writer))
+    return bodies.Reply_Followed(bodies.FollowedResponse(response=_response(response), done=done))
+
+
+async def _follow(background: BackgroundTask, done: Any) -> None:
+    """Runs `background` once the host has the answer, and says how it went. A host timer
+    hands control back to the host first: work that never awaits would otherwise run before
+    the host saw the answer."""
+    await timers.sleep(1)
+    broke = await _run_background(background)
+    with done:
+        await done.write(Ok(None) if broke is None else Err(broke))
+
+
+async def _run_background(background: BackgroundTask) -> str | None:
+    """Runs the tasks; why they broke off, if they did (the traceback goes to the log)."""
+    try:
+        await background()
+    except Exception as exc:
+        traceback.print_exc()
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 async def _serve_async(
@@ -198,7 +246,7 @@ async def _serve_async(
 ) -> bodies.Reply:
     response, finish = await _serve(app, req, deps, body)
     if not isinstance(response, StreamingResponse):
-        return bodies.Reply_Whole(_response(response))
+        return _whole(response)
     writer, reader = wit_world.byte_stream()
     end_writer, end = wit_world.result_unit_string_future(
         lambda: Err("the body's writer stopped before the end")
@@ -236,6 +284,8 @@ async def _write_body(
             await finish()
         except Exception:
             traceback.print_exc()
+    if response.background is not None and broke is None:
+        broke = await _run_background(response.background)
     with end:
         await end.write(Ok(None) if broke is None else Err(broke))
 
@@ -328,9 +378,9 @@ def export_classes(app: FastWasm) -> dict[str, type]:
         ) -> bodies.Reply:
             _serve_request(req)
             if app.operations[req.operation_id].kind == "blocking":
-                # A `def` body: its instance is returned to the pool with the answer, so there
-                # is no event loop left to write a streamed body from, as for any `def`.
-                return bodies.Reply_Whole(await _serve_sync(app, req, deps))
+                # A `def` body on an instance of its own: its background tasks follow the
+                # answer there; a streamed body has no event loop to be written from.
+                return _whole(await _serve_def(app, req, deps))
             return await _serve_async(app, req, deps, body)
 
     class WebsocketHandler(exports.WebsocketHandler):

@@ -6,15 +6,19 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import datetime
+import decimal
 import enum
 import inspect
 import json
 import sys
 import typing
+import uuid
 from typing import Any, ClassVar
 
 from .. import annotations as ann
 from ..exceptions import DeclarationError, PydanticCustomError, ValidationError
+from . import temporal
 from .fields import FieldInfo, Undefined
 
 _FIELDS_SET = "__fastwasm_fields_set__"
@@ -389,6 +393,11 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
+def json_value(value: Any) -> Any:
+    """`value` as `model_dump(mode="json")` writes it, as pydantic writes a default in a schema."""
+    return _dump(value, {"mode": "json"})
+
+
 def _dump(value: Any, options: dict[str, Any]) -> Any:
     if isinstance(value, BaseModel):
         return value.model_dump(**options)
@@ -405,6 +414,12 @@ def _dump(value: Any, options: dict[str, Any]) -> Any:
     if options["mode"] == "json":
         if isinstance(value, enum.Enum):
             return _dump(value.value, options)
+        # pydantic's own JSON of these, unlike FastAPI's `jsonable_encoder` (which writes a
+        # timedelta as seconds and a Decimal as a float).
+        if isinstance(value, (datetime.date, datetime.time, datetime.timedelta)):
+            return temporal.iso_format(value)
+        if isinstance(value, (decimal.Decimal, uuid.UUID)):
+            return str(value)
         from ..encoders import jsonable_encoder
 
         return jsonable_encoder(value)

@@ -11,16 +11,20 @@ from __future__ import annotations
 import contextvars
 import copy
 import dataclasses
+import decimal
 import enum
 import inspect
 import json
 import re
 import typing
+import uuid
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from .. import annotations as ann
 from ..datastructures import UploadFile
-from .networks import EmailStr, email_module, email_problem
+from . import temporal
+from .networks import AnyUrl, EmailStr, UrlValidator, email_module, email_problem
 from .functional_validators import MARKERS
 from .fields import Constraints, FieldInfo, Undefined
 
@@ -435,6 +439,200 @@ class UploadFileValidator(Validator):
         return dict(_BINARY_SCHEMA)
 
 
+class TemporalValidator(Validator):
+    """`datetime`, `date`, `time` and `timedelta`, read as pydantic reads them (`temporal`)."""
+
+    #: Per type: how `temporal` validates it, and its JSON Schema `format`.
+    KINDS: dict[type, tuple[Callable[..., Any], str]] = {
+        datetime: (temporal.validate_datetime, "date-time"),
+        date: (temporal.validate_date, "date"),
+        time: (temporal.validate_time, "time"),
+        timedelta: (temporal.validate_timedelta, "duration"),
+    }
+
+    def __init__(self, cls: type, constraints: Constraints) -> None:
+        self.cls = cls
+        self.label = cls.__name__
+        self.validate, self.format = self.KINDS[cls]
+        try:
+            self.limits = temporal.bounds(self.label, constraints.numeric)
+        except ValueError as err:
+            raise UnsupportedType(str(err)) from None
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        try:
+            return self.validate(value, self.limits)
+        except temporal.Invalid as err:
+            return add_error(errors, err.kind, loc, err.msg, err.input, err.ctx)
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is self.cls
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        # pydantic documents no bounds of these.
+        return {"format": self.format, "type": "string"}
+
+
+_DECIMAL_MESSAGES = {
+    "decimal_type": "Decimal input should be an integer, float, string or Decimal object",
+    "decimal_parsing": "Input should be a valid decimal",
+}
+
+
+def _decimal_of(value: Any) -> decimal.Decimal | str:
+    """`value` as pydantic reads a `Decimal`, or the type of its error."""
+    if type(value) is decimal.Decimal:
+        return value
+    if isinstance(value, float):
+        value = str(value)  # pydantic reads a float as written: 0.1 is Decimal("0.1")
+    elif type(value) is tuple and len(value) == 3:
+        try:
+            return decimal.Decimal(value)  # (sign, digits, exponent)
+        except (ArithmeticError, TypeError, ValueError):
+            return "decimal_type"
+    elif isinstance(value, bool) or not isinstance(value, (str, int, decimal.Decimal)):
+        return "decimal_type"
+    try:
+        # A string is stripped, and may have `_` between digits, as `Decimal` takes it.
+        return decimal.Decimal(value)
+    except decimal.DecimalException:
+        return "decimal_parsing"
+    except TypeError:
+        return "decimal_type"
+
+
+class DecimalValidator(Validator):
+    """`Decimal`: from a string, an integer or a float (as written); only finite ones."""
+
+    label = "decimal"
+
+    def __init__(self, constraints: Constraints) -> None:
+        self.bounds: dict[str, decimal.Decimal] = {}
+        for key, bound in constraints.numeric.items():
+            found = _decimal_of(bound)
+            if isinstance(found, str):
+                raise UnsupportedType(f"'{key}' must be coercible to a Decimal instance")
+            self.bounds[key] = found
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        found = _decimal_of(value)
+        if isinstance(found, str):
+            return add_error(errors, found, loc, _DECIMAL_MESSAGES[found], value)
+        if not found.is_finite():
+            return add_error(errors, "finite_number", loc, "Input should be a finite number", value)
+        for key, kind, words, holds in reversed(_BOUNDS):  # pydantic's order: le, lt, ge, gt
+            bound = self.bounds.get(key)
+            if bound is not None and not holds(found, bound):
+                return add_error(
+                    errors, kind, loc, f"Input should be {words} {bound}", value, {key: bound}
+                )
+        return found
+
+    def exact(self, value: Any) -> bool:
+        return type(value) is decimal.Decimal
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        # A number (with the bounds, as floats) or a string. pydantic's serialization schema
+        # (of responses) is only `{"type": "string"}`.
+        number: dict[str, Any] = {"type": "number"}
+        for key, bound in self.bounds.items():
+            number[_SCHEMA_KEYS[key]] = float(bound)
+        return {"anyOf": [number, {"type": "string"}]}
+
+
+_UUID_SIMPLE = re.compile(r"[0-9a-fA-F]{32}")
+_UUID_HYPHENATED = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
+
+
+def _parse_uuid(text: str) -> uuid.UUID | None:
+    """The forms the Rust crate `uuid` (pydantic's) reads: 32 hex digits, or 36 with hyphens,
+    bare, braced or after `urn:uuid:`."""
+    if len(text) == 32 and _UUID_SIMPLE.fullmatch(text):
+        return uuid.UUID(text)
+    if len(text) == 38 and text[0] == "{" and text[-1] == "}":
+        text = text[1:-1]
+    elif len(text) == 45:
+        text = text.removeprefix("urn:uuid:")
+    return uuid.UUID(text) if _UUID_HYPHENATED.fullmatch(text) else None
+
+
+def _uuid_problem(text: str) -> str:
+    """Why `uuid` 1.23.4 rejects `text`: its error message, positions counted in bytes."""
+    size = len(text.encode())
+    if size == 0 or size > 45:
+        return f"invalid length: found {size}"
+    # 36 bytes are read as hyphenated, braces or not; otherwise braces or `urn:uuid:` go.
+    body, offset, simple = text, 0, False
+    if size != 36 and len(text) > 1 and text[0] == "{" and text[-1] == "}":
+        body, offset = text[1:-1], 1
+    elif size != 36 and text.startswith("urn:uuid:"):
+        body, offset = text[9:], 9
+    elif size != 36:
+        simple = True
+    hyphens = []
+    index = offset
+    for character in body:
+        # The crate judges a character by its lowest byte (`char as u8`): `İ` (U+0130) passes
+        # as a `0`, `ĭ` (U+012D) as a hyphen.
+        byte = chr(ord(character) & 0xFF)
+        if byte == "-":
+            hyphens.append(index - offset)
+        elif byte not in "0123456789abcdefABCDEF":
+            return f"invalid character: found `{character}` at {index}"
+        index += len(character.encode())
+    if simple and not hyphens:
+        return f"invalid length: found {size}"
+    if len(hyphens) != 4:
+        return f"invalid group count: expected 5, found {len(hyphens) + 1}"
+    starts = (0, 9, 14, 19, 24)
+    for group, (hyphen, start, expected) in enumerate(zip(hyphens, starts, (8, 4, 4, 4))):
+        if hyphen != starts[group + 1] - 1:
+            return (
+                f"invalid group length in group {group}: expected {expected}, "
+                f"found {hyphen - start}"
+            )
+    # The crate measures the last group on the whole input, braces or prefix included.
+    return f"invalid group length in group 4: expected 12, found {size - 24}"
+
+
+def _read_uuid(value: str | bytes) -> uuid.UUID | str:
+    """The UUID of a string, or of bytes (its text, else its 16 bytes); else why not."""
+    if isinstance(value, str):
+        found = _parse_uuid(value)
+        return _uuid_problem(value) if found is None else found
+    try:
+        found = _parse_uuid(value.decode())
+    except UnicodeDecodeError:
+        found = None
+    if found is None and len(value) == 16:
+        found = uuid.UUID(bytes=value)
+    return f"invalid length: expected 16 bytes, found {len(value)}" if found is None else found
+
+
+class UuidValidator(Validator):
+    """`UUID`: a UUID, a string of one, or 16 bytes (or bytes of such a string)."""
+
+    label = "uuid"
+
+    def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
+        if isinstance(value, uuid.UUID):
+            return value
+        if not isinstance(value, (str, bytes)):
+            message = "UUID input should be a string, bytes or UUID object"
+            return add_error(errors, "uuid_type", loc, message, value)
+        found = _read_uuid(value)
+        if isinstance(found, str):
+            message = f"Input should be a valid UUID, {found}"
+            return add_error(errors, "uuid_parsing", loc, message, value, {"error": found})
+        return found
+
+    def exact(self, value: Any) -> bool:
+        return isinstance(value, uuid.UUID)
+
+    def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
+        return {"format": "uuid", "type": "string"}
+
+
 def expected_text(values: list[Any]) -> str:
     """`'a', 'b' or 'c'`, as pydantic lists the values an enum or literal allows."""
     quoted = [repr(value) for value in values]
@@ -535,6 +733,17 @@ class LiteralValidator(Validator):
         return {"enum": self.values, **_json_type(self.values)}
 
 
+def any_of(schemas: list[dict[str, Any]]) -> dict[str, Any]:
+    """pydantic's `anyOf` of alternatives: one that is only an `anyOf` itself (a `Decimal`'s
+    number or string, an inner union) is spread out, and each alternative appears once."""
+    members: list[dict[str, Any]] = []
+    for schema in schemas:
+        for member in schema["anyOf"] if list(schema) == ["anyOf"] else [schema]:
+            if member not in members:
+                members.append(member)
+    return {"anyOf": members}
+
+
 class NullableValidator(Validator):
     """`X | None`: `None`, or a valid `X` (errors are `X`'s, untagged)."""
 
@@ -551,7 +760,7 @@ class NullableValidator(Validator):
         return value is None or self.inner.exact(value)
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        return {"anyOf": [self.inner.schema(defs), {"type": "null"}]}
+        return any_of([self.inner.schema(defs), {"type": "null"}])
 
 
 class UnionValidator(Validator):
@@ -583,7 +792,7 @@ class UnionValidator(Validator):
         return any(member.exact(value) for member in self.members)
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        return {"anyOf": [member.schema(defs) for member in self.members]}
+        return any_of([member.schema(defs) for member in self.members])
 
 
 class SequenceValidator(Validator):
@@ -698,10 +907,10 @@ class CompiledField:
         if "$ref" in schema:
             schema = {"$ref": schema["$ref"]}
         if not self.info.required and self.info.default_factory is None:
-            from ..encoders import jsonable_encoder
+            from .models import json_value
 
             default = self.info.default
-            schema["default"] = jsonable_encoder(
+            schema["default"] = json_value(
                 default if self.written_default is Undefined else self.written_default
             )
         self.info.documented(schema)
@@ -1197,6 +1406,14 @@ def _compile(annotation: Any, constraints: Constraints, from_attributes: bool) -
         return BytesValidator()
     if annotation is EmailStr:
         return EmailValidator()
+    if isinstance(annotation, type) and issubclass(annotation, AnyUrl):
+        return UrlValidator(annotation)
+    if isinstance(annotation, type) and annotation in TemporalValidator.KINDS:
+        return TemporalValidator(annotation, constraints)
+    if annotation is decimal.Decimal:
+        return DecimalValidator(constraints)
+    if annotation is uuid.UUID:
+        return UuidValidator()
     if annotation is UploadFile:
         return UploadFileValidator()
     if ann.is_enum_class(annotation):
@@ -1247,7 +1464,8 @@ def _compile(annotation: Any, constraints: Constraints, from_attributes: bool) -
         raise UnsupportedType(f"the annotation `{annotation}` is a name that could not be resolved")
     raise UnsupportedType(
         f"`{ann.describe(annotation)}` is not a type fastwasm can validate; use str, int, float, "
-        "bool, an Enum, a Literal, list, set, dict, a BaseModel, a dataclass or a TypedDict"
+        "bool, datetime, date, time, timedelta, Decimal, UUID, an Enum, a Literal, list, set, "
+        "dict, a BaseModel, a dataclass or a TypedDict"
     )
 
 
@@ -1257,7 +1475,7 @@ def _check_constraints(annotation: Any, validator: Validator, constraints: Const
     if isinstance(target, UnionValidator):
         return
     allowed: set[str] = set()
-    if isinstance(target, _Number):
+    if isinstance(target, (_Number, TemporalValidator, DecimalValidator)):
         allowed = {"gt", "ge", "lt", "le"}
     elif isinstance(target, StrValidator):
         allowed = {"min_length", "max_length", "pattern"}

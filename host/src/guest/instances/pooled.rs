@@ -72,12 +72,15 @@ impl PooledInstances {
         // Still here when the call returned, or when it never ran (the pool was full).
         if let Some(instance) = slot {
             let served = served + u64::from(outcome.is_ok());
-            if served < self.pool.prepared.settings.instance_max_requests {
-                self.pool.idle.lock().unwrap().push(Idle {
-                    instance,
-                    served,
-                    since: Instant::now(),
+            if instance.has_followups() {
+                // Idle again once the work after the answer is done.
+                let limit = self.pool.prepared.settings.request_timeout;
+                let idle = self.pool.clone();
+                instance::follow_up(instance, pool, limit, move |instance| {
+                    idle.give_back(instance, served)
                 });
+            } else {
+                self.pool.give_back(instance, served);
             }
         }
         outcome
@@ -85,6 +88,17 @@ impl PooledInstances {
 }
 
 impl Pool {
+    /// Keeps `instance` for the next request, unless it has served its share.
+    fn give_back(&self, instance: Instance, served: u64) {
+        if served < self.prepared.settings.instance_max_requests {
+            self.idle.lock().unwrap().push(Idle {
+                instance,
+                served,
+                since: Instant::now(),
+            });
+        }
+    }
+
     fn take(&self) -> Option<Idle> {
         self.idle.lock().unwrap().pop()
     }

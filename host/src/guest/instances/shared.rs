@@ -347,7 +347,8 @@ enum Ended {
 #[allow(clippy::too_many_arguments)]
 /// Runs one call on the instance and answers it: under its deadline until the guest replies;
 /// then, for a streamed response, until its body is over (the trap time following the body's
-/// movement); for a WebSocket session, by its idle time once it is accepted.
+/// movement); for work after the response, until it is done, under a fresh request timeout;
+/// for a WebSocket session, by its idle time once it is accepted.
 async fn run_call(
     accessor: &Accessor<GuestState>,
     bound: &Bound,
@@ -381,11 +382,21 @@ async fn run_call(
             }
         }
     };
-    let reply = match result {
-        Ok(reply) => reply,
+    let (reply, followup) = match result {
+        Ok(invoked) => invoked,
         // The request is still pending: it fails with every other one in flight.
         Err(err) => return Ended::Trapped(err),
     };
+    if let Some(followup) = followup {
+        // The response goes out now; the request keeps its place on the instance, under a
+        // fresh request timeout, until the work after it is done.
+        replies.answer(id, Ok(reply));
+        traps.set(accessor, id, Instant::now() + settings.request_timeout);
+        return match followup.finish(settings.request_timeout).await {
+            true => Ended::Done,
+            false => Ended::Overdue,
+        };
+    }
     let Reply::Answered(Answer::Streamed(streamed)) = &reply else {
         replies.answer(id, Ok(reply));
         return Ended::Done;
