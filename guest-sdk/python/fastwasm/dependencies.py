@@ -379,12 +379,9 @@ def _extend_unique(scopes: list[str], more: list[str]) -> None:
             scopes.append(scope)
 
 
-_SCALARS = (
-    str,
-    int,
-    float,
-    bool,
-    uuid.UUID,
+#: Parameter types (alone or as a list's items) whose text the SDK parses and checks as
+#: pydantic does, rather than the host.
+GUEST_CHECKED = (
     datetime.datetime,
     datetime.date,
     datetime.time,
@@ -392,6 +389,8 @@ _SCALARS = (
     decimal.Decimal,
     bytes,
 )
+
+_SCALARS = (str, int, float, bool, uuid.UUID, *GUEST_CHECKED)
 
 
 def _is_upload(annotation: Any) -> bool:
@@ -540,17 +539,6 @@ HIDDEN_MARKER = "x-fastwasm-hidden"
 LITERAL_MARKER = "x-fastwasm-literal"
 #: Marks a parameter the host hands over as text, unchecked: the SDK validates it.
 GUEST_CHECKED_MARKER = "x-fastwasm-guest-checked"
-
-#: Parameter types (alone or as a list's items) whose text the SDK parses and checks as
-#: pydantic does, rather than the host.
-GUEST_CHECKED = (
-    datetime.datetime,
-    datetime.date,
-    datetime.time,
-    datetime.timedelta,
-    decimal.Decimal,
-    bytes,
-)
 
 
 def _scalar_schema(
