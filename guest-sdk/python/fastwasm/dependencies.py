@@ -459,7 +459,7 @@ def _param_field(
         args = typing.get_args(inner)
         if sequence is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
             raise DeclarationError(f"{context}: only `tuple[X, ...]` tuples can be parameters")
-        item_schema, convert_item = _scalar_schema(args[0] if args else Any, Constraints(), context)
+        item_schema, convert_item = _scalar_schema(element, Constraints(), context)
         schema: dict[str, Any] = {"type": "array", "items": item_schema}
         # The host checks the list's length as pydantic does, after its items.
         if lengths.min_length is not None:
