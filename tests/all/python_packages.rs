@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 
 const APP: &str = "tests/guests/py_packages";
 
-/// FastAPI's answers to the `users.py` requests.
+/// FastAPI's answers to the `users.py` requests, then its documented parameters of
+/// `/users/search`.
 const FASTAPI_USERS: &str = r#"
 import json, sys, warnings
 warnings.simplefilter("ignore")
@@ -23,8 +24,9 @@ import users
 app = FastAPI()
 app.include_router(users.router)
 client = TestClient(app)
-print(json.dumps([[r.status_code, r.json()] for r in
-                  (client.post("/users", json=user) for user in json.loads(sys.argv[1]))]))
+answers = [[r.status_code, r.json()] for r in
+           (client.request(method, path, json=body) for method, path, body in json.loads(sys.argv[1]))]
+print(json.dumps([answers, app.openapi()["paths"]["/users/search"]["get"]["parameters"]]))
 "#;
 
 #[tokio::test(flavor = "multi_thread")]
@@ -40,26 +42,43 @@ async fn listed_packages_are_installed_and_imported() {
         get_json(server.url("/slug?text=H%C3%A9llo%20W%C3%B6rld%20%E2%80%94%20ok")).await;
     assert_eq!((status, body), (200, json!({ "slug": "hello-world-ok" })));
 
-    // `EmailStr`, with the email-validator `fastapi[standard]` brings, answers as FastAPI's.
-    let users = json!([
-        {"name": "Ada", "email": "Ada <ADA@Example.COM>"},
-        {"name": "Bob", "email": "not-an-email"},
-        {"name": "Cy", "email": "cy@localhost"},
-        {"name": "Di", "email": 5},
+    // `EmailStr`, with the email-validator `fastapi[standard]` brings, answers as FastAPI's,
+    // in a model and as path and query parameters.
+    let requests = json!([
+        ["POST", "/users", {"name": "Ada", "email": "Ada <ADA@Example.COM>"}],
+        ["POST", "/users", {"name": "Bob", "email": "not-an-email"}],
+        ["POST", "/users", {"name": "Cy", "email": "cy@localhost"}],
+        ["POST", "/users", {"name": "Di", "email": 5}],
+        ["GET", "/users/by-email/Ada%20%3CADA@Example.COM%3E", null],
+        ["GET", "/users/by-email/nobody", null],
+        ["GET", "/users/search?email=a@b.co&cc=c@d.org&cc=E@F.net&bcc=g@h.io", null],
+        ["GET", "/users/search?email=a@&cc=ok@d.org&cc=@x.org&bcc=", null],
+        ["GET", "/users/search", null],
     ]);
-    let theirs = fastapi_json(APP, FASTAPI_USERS, &[&users.to_string()]);
+    let theirs = fastapi_json(APP, FASTAPI_USERS, &[&requests.to_string()]);
     let mut ours = Vec::new();
-    for user in users.as_array().unwrap() {
-        let (status, _, body) = send(client().post(server.url("/users")).json(user)).await;
+    for request in requests.as_array().unwrap() {
+        let method = reqwest::Method::from_bytes(request[0].as_str().unwrap().as_bytes()).unwrap();
+        let mut builder = client().request(method, server.url(request[1].as_str().unwrap()));
+        if !request[2].is_null() {
+            builder = builder.json(&request[2]);
+        }
+        let (status, _, body) = send(builder).await;
         ours.push(json!([
             status,
             serde_json::from_str::<Value>(&body).unwrap()
         ]));
     }
-    assert_same_answers(&users, &ours, &theirs);
+    assert_same_answers(&requests, &ours, &theirs[0]);
     assert_eq!(
         ours[0],
         json!([200, {"name": "Ada", "email": "ADA@example.com"}])
+    );
+    assert_eq!(ours[4], json!([200, {"email": "ADA@example.com"}]));
+    let (_, document) = get_json(server.url("/openapi.json")).await;
+    assert_eq!(
+        document["paths"]["/users/search"]["get"]["parameters"], theirs[1],
+        "fastwasm, then FastAPI"
     );
 
     // Built again: the install is reused, and the file's server and FastAPI are skipped.

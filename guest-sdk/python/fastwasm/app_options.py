@@ -54,7 +54,11 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     "openapi_external_docs": (None, _INFO),
     "webhooks": (None, _INFO),
     "callbacks": (None, "OpenAPI callbacks are not supported"),
-    "separate_input_output_schemas": (True, "the document has one schema per model"),
+    "separate_input_output_schemas": (
+        True,
+        "the host files a model whose request and response schemas differ as `Model-Input` "
+        "and `Model-Output`, as FastAPI does by default",
+    ),
     "default_response_class": (None, "give `response_class=` to the operations instead"),
     "generate_unique_id_function": (None, "operation ids are FastAPI's default ones"),
     "strict_content_type": (True, "JSON bodies are read as FastAPI reads them by default"),

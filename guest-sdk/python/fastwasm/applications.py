@@ -12,6 +12,7 @@ from .dependencies import where
 from .exceptions import DeclarationError
 from .pydantic.fields import caller
 from .lifespan import NO_SHUTDOWN, Lifespan, check_event
+from .middleware.base import Dispatch, is_dispatch
 from .params import DependsInfo
 from .providers import NamedProvider
 from .routing import APIRouter, Route
@@ -67,6 +68,8 @@ class FastWasm(APIRouter):
         self.version = version
         self.providers: dict[str, NamedProvider] = {}
         self._operations: dict[str, Route] | None = None
+        #: The HTTP middleware, outermost first (see `middleware.base`).
+        self.http_middleware: list[Dispatch] = []
         #: Each exception class the app handles, and its handler (see `exception_handlers`).
         self.exception_handlers: dict[type[Exception], Handler] = {}
         for key, handler in (exception_handlers or {}).items():
@@ -98,11 +101,16 @@ class FastWasm(APIRouter):
         return decorator
 
     def add_middleware(self, middleware_class: type, *args: Any, **options: Any) -> None:
-        """FastAPI's `add_middleware` fails the build: ASGI middleware cannot wrap operations
-        in a component. For `CORSMiddleware` the error gives the host's settings that answer
-        the same, for every component of the app."""
+        """FastAPI's `add_middleware`: a `BaseHTTPMiddleware` subclass wraps the component's
+        HTTP operations (see `middleware.base`); other (ASGI) middleware fails the build. For
+        `CORSMiddleware` the error gives the host's settings that answer the same, for every
+        component of the app."""
+        from .middleware.base import BaseHTTPMiddleware
         from .middleware.cors import CORSMiddleware, server_table
 
+        if isinstance(middleware_class, type) and issubclass(middleware_class, BaseHTTPMiddleware):
+            self._add_http_middleware(middleware_class(None, *args, **options).dispatch_func)
+            return
         if middleware_class is CORSMiddleware:
             try:
                 table = server_table(options)
@@ -115,9 +123,19 @@ class FastWasm(APIRouter):
             )
         name = getattr(middleware_class, "__name__", repr(middleware_class))
         raise DeclarationError(
-            f"{caller()}: `add_middleware({name})`: ASGI middleware cannot run in a component "
-            f"(CORS is the host's: its `cors_*` settings)"
+            f"{caller()}: `add_middleware({name})`: ASGI middleware cannot run in a component; "
+            f"a `BaseHTTPMiddleware` subclass (`fastwasm.middleware.base`) or "
+            f"`@app.middleware(\"http\")` can (CORS is the host's: its `cors_*` settings)"
         )
+
+    def _add_http_middleware(self, dispatch: Dispatch) -> None:
+        if not is_dispatch(dispatch):
+            raise DeclarationError(
+                f"{where(dispatch)}: an HTTP middleware is `async def`: Starlette awaits it"
+            )
+        # The last added runs first, as Starlette stacks them.
+        self.http_middleware.insert(0, dispatch)
+        self._operations = None
 
     def on_event(self, event_type: str) -> Callable[[Provided], Provided]:
         """`@app.on_event("startup")` runs the function when an instance starts up (see
@@ -131,16 +149,17 @@ class FastWasm(APIRouter):
         return decorator
 
     def middleware(self, middleware_type: str) -> Callable[[Provided], Provided]:
-        """`@app.middleware("http")` fails the build, naming the function: a component has no
-        ASGI layer around its operations."""
+        """`@app.middleware("http")`: the decorated `async def function(request, call_next)`
+        wraps every HTTP operation of the component (see `middleware.base`)."""
 
         def decorator(call: Provided) -> Provided:
-            raise DeclarationError(
-                f"{where(call)}: `@app.middleware({middleware_type!r})` is not supported: a "
-                f"component has no ASGI layer around its operations (write the work as a "
-                f"dependency of the app, `FastAPI(dependencies=[Depends(...)])`; CORS is the "
-                f"host's `cors_*` settings)"
-            )
+            if middleware_type != "http":
+                raise DeclarationError(
+                    f"{where(call)}: `@app.middleware({middleware_type!r})`: the middleware "
+                    f"type is \"http\""
+                )
+            self._add_http_middleware(call)
+            return call
 
         return decorator
 
@@ -180,6 +199,7 @@ class FastWasm(APIRouter):
                         "is used twice"
                     )
                 operations[route.operation_id] = route
+                route.behind_middleware = bool(self.http_middleware)
             self._operations = operations
         return self._operations
 

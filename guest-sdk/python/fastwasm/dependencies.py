@@ -25,6 +25,7 @@ from .encoders import jsonable_encoder
 from .exceptions import DeclarationError
 from .pydantic.fields import Constraints, FieldInfo, Undefined
 from .pydantic.models import BaseModel, model_config
+from .pydantic.networks import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from .openapi import field_title
 from .param_models import ParamModel
 from .params import (
@@ -388,6 +389,10 @@ GUEST_CHECKED = (
     datetime.timedelta,
     decimal.Decimal,
     bytes,
+    EmailStr,
+    AnyUrl,
+    AnyHttpUrl,
+    HttpUrl,
 )
 
 _SCALARS = (str, int, float, bool, uuid.UUID, *GUEST_CHECKED)

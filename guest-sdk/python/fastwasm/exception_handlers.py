@@ -47,6 +47,16 @@ def check_handler(key: Any, handler: Handler) -> type[Exception]:
     return key
 
 
+async def http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    """FastAPI's default answer to an `HTTPException`: its status and headers, and its detail
+    as JSON where the status allows a body. The host makes the same answer from the WIT
+    `http-error`; the SDK makes it where a middleware must see it as a response."""
+    headers = getattr(exc, "headers", None)
+    if exc.status_code < 200 or exc.status_code in (204, 205, 304):
+        return Response(status_code=exc.status_code, headers=headers)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
 async def request_validation_exception_handler(
     request: Request, exc: RequestValidationError
 ) -> JSONResponse:

@@ -15,7 +15,9 @@ build checks it), so its coroutine never suspends and `run_sync` drives it witho
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import re
 import sys
 import traceback
 import urllib.parse
@@ -24,8 +26,16 @@ from typing import Any, Awaitable, Callable, Coroutine, Mapping, Protocol, Seque
 from .background import BackgroundTasks
 from .dependencies import LOCATION_ORDER, CallKind, Dependant, HostDependency, ParamField
 from .encoders import jsonable_encoder
-from .exception_handlers import Handler, answer, find, log_if_server_error
-from .exceptions import RequestValidationError, WebSocketException
+from .exception_handlers import (
+    Handler,
+    answer,
+    find,
+    http_exception_handler,
+    log_if_server_error,
+    request_validation_exception_handler,
+)
+from .exceptions import HTTPException, RequestValidationError, WebSocketException
+from .middleware.base import Dispatch, run_middleware
 from .providers import NamedProvider
 from .requests import BodyReader, Request
 from .responses import Response, StreamingResponse
@@ -107,7 +117,6 @@ class _Scope:
         #: The errors of each body part that failed, by key.
         self.body_errors: dict[str, Errors] = {}
         self.cache: dict[Any, Any] = {}
-        self._path_params = [field for field in fields if field.location is ParamLocation.PATH]
         self._request: Request | None = None
         #: The `response: Response` argument's object, if something asked for it.
         self.sub_response: Response | None = None
@@ -163,11 +172,12 @@ class _Scope:
         return list(self.path_params().items())
 
     def path_params(self) -> dict[str, str]:
-        return {
-            field.wire: _segment_text(self.params[field.name])
-            for field in self._path_params
-            if field.name in self.params
-        }
+        """The path's segments by the template's names, as Starlette's `path_params` has them:
+        the text sent (percent-decoded), valid or not."""
+        found = _path_pattern(self.req.route).search(self.req.path)
+        if found is None:
+            return {}
+        return {name: urllib.parse.unquote(text) for name, text in found.groupdict().items()}
 
     @property
     def request(self) -> Request:
@@ -198,8 +208,19 @@ class _Scope:
         return self.sub_response
 
 
-def _segment_text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value)
+@functools.lru_cache(maxsize=256)
+def _path_pattern(template: str) -> re.Pattern[str]:
+    """What finds `template`'s segments at the end of a path (a component's `prefix` comes
+    before it): `{name}` is one segment, `{name:path}` the rest of the path."""
+    pattern = ""
+    for literal, name, converter in _TEMPLATE_PART.findall(template):
+        pattern += re.escape(literal)
+        if name:
+            pattern += f"(?P<{name}>.*)" if converter == "path" else f"(?P<{name}>[^/]*)"
+    return re.compile(pattern + "$")
+
+
+_TEMPLATE_PART = re.compile(r"([^{]*)(?:\{(\w+)(?::(\w+))?\})?")
 
 
 def _read_params(dependant: Dependant, scope: _Scope, arguments: dict[str, Any]) -> bool:
@@ -323,17 +344,62 @@ async def run_operation(
     body_stream: BodyReader | None = None,
     handlers: dict[type[Exception], Handler] | None = None,
     state: Mapping[str, Any] | None = None,
+    middleware: list[Dispatch] | None = None,
 ) -> tuple[Response, Finish | None]:
-    """Serves a request to `route`. An exception one of the app's exception `handlers` takes
-    is answered by it, once the dependencies are torn down; otherwise `HTTPException` and
-    `RequestValidationError` are raised for the host to answer, and any other exception is a
-    bug in the app (500, logged).
+    """Serves a request to `route`, through the app's HTTP `middleware` when it has some. An
+    exception one of the app's exception `handlers` takes is answered by it, once the
+    dependencies are torn down; otherwise `HTTPException` and `RequestValidationError` are
+    raised for the host to answer, and any other exception is a bug in the app (500, logged).
 
     A streamed response comes with what closes its dependencies: they serve its body too, so
     the code after their `yield` runs once the body is written."""
     scope = _Scope(req, deps, route.params, body_stream, state)
+    handlers = handlers or {}
+    if not middleware:
+        return await _run_route(route, scope, handlers)
+    # As in Starlette: the handlers of the exception middleware inside the user's, and the
+    # `Exception` one of the server error middleware outside them.
+    inner_handlers = {cls: handler for cls, handler in handlers.items() if cls is not Exception}
+    finish: Finish | None = None
+
+    async def endpoint(request: Request) -> Response:
+        nonlocal finish
+        try:
+            response, finish = await _run_route(route, scope, inner_handlers)
+        except HTTPException as exc:
+            return await http_exception_handler(request, exc)
+        except RequestValidationError as exc:
+            return await request_validation_exception_handler(request, exc)
+        return response
+
+    try:
+        response = await run_middleware(middleware, scope.request, endpoint)
+    except Exception as exc:
+        if finish is not None:
+            await finish()
+        handler = handlers.get(Exception)
+        if handler is None:
+            raise MiddlewareError("an exception left the HTTP middleware") from exc
+        traceback.print_exception(exc)
+        return await answer(handler, scope.request, exc), None
+    if finish is not None and not isinstance(response, StreamingResponse):
+        # The middleware read the body, or replaced the response: its dependencies are done.
+        await finish()
+        finish = None
+    return response, finish
+
+
+class MiddlewareError(RuntimeError):
+    """What left the app's HTTP middleware: a 500, whatever it was (an `HTTPException` too),
+    as Starlette's server error middleware answers it."""
+
+
+async def _run_route(
+    route: Route, scope: _Scope, handlers: dict[type[Exception], Handler]
+) -> tuple[Response, Finish | None]:
     stack = contextlib.AsyncExitStack()
     await stack.__aenter__()
+    req = scope.req
     try:
         parsed = None
         if route.body is not None:

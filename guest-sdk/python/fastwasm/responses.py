@@ -48,6 +48,16 @@ class Response:
             return bytes(content)
         return str(content).encode(self.charset)
 
+    @property
+    def body_iterator(self) -> AsyncIterator[bytes]:
+        """The body as Starlette's middleware reads the response `call_next` gave it:
+        `async for chunk in response.body_iterator`."""
+
+        async def whole() -> AsyncIterator[bytes]:
+            yield self.body
+
+        return whole()
+
     def set_cookie(
         self,
         key: str,
@@ -143,6 +153,9 @@ class StreamingResponse(Response):
     the client as it is yielded; a slow client makes the next `yield` wait. Needs an
     `async def` operation. Its `background` runs after the last chunk, and the body ends once
     that is done."""
+
+    #: The content, set per instance (in place of `Response.body_iterator`).
+    body_iterator: Any = None
 
     def __init__(
         self,

@@ -172,6 +172,8 @@ class Route:
         path_names = frozenset(_PATH_PARAM.findall(path))
         self.dependant = analyse(endpoint, path_names=path_names, extra_dependencies=dependencies)
         self._served = served_kind(self.dependant)
+        #: Whether the app's HTTP middleware wraps it (see `FastWasm.operations`).
+        self.behind_middleware = False
         self.params = _with_template_params(declare(self.dependant), path_names)
         fields = body_fields(self.dependant)
         if websocket and fields:
@@ -214,6 +216,10 @@ class Route:
     def kind(self) -> str:
         if self.websocket:
             return "websocket"
+        if self._served == "sync" and self.behind_middleware:
+            # Middleware is `async def` and may await: the `def` body goes to the blocking
+            # pool on an instance of its own, as under `async def` dependencies.
+            return "blocking"
         return self._served
 
     def _response_validator(self) -> Validator | None:
@@ -261,7 +267,7 @@ class Route:
     def _response_schema(self, validator: Validator) -> dict[str, Any]:
         """The schema of what the operation answers, as FastAPI documents its response field,
         `Response_<unique id>`: titled after it unless it refers to a named type."""
-        schema = json_schema(validator, for_document=True)
+        schema = json_schema(validator, for_document=True, mode="serialization")
         if not is_named_type(validator):
             schema["title"] = field_title(f"Response_{self.unique_id}")
         return document_schema(schema)
@@ -316,7 +322,7 @@ class Route:
                         f"{where(self.endpoint)}: response `{status}` model: {err}"
                     ) from None
                 content = entry.setdefault("content", {}).setdefault(media_type, {})
-                schema = json_schema(validator, for_document=True)
+                schema = json_schema(validator, for_document=True, mode="serialization")
                 if not is_named_type(validator):
                     schema["title"] = field_title(f"Response_{status}_{self.unique_id}")
                 deep_update(content.setdefault("schema", {}), document_schema(schema))

@@ -55,7 +55,13 @@ def serve(
     async def run() -> Any:
         await app.lifespan.ensure_started(app)
         response, _ = await run_operation(
-            route, request, [], None, app.exception_handlers, app.lifespan.state
+            route,
+            request,
+            [],
+            None,
+            app.exception_handlers,
+            app.lifespan.state,
+            app.http_middleware,
         )
         return response
 

@@ -76,3 +76,24 @@ def test_email_str_is_checked_and_normalised_by_email_validator():
         "format": "email",
         "title": "Email",
     }
+
+
+def test_a_decimal_is_a_number_or_a_string_going_in_and_a_string_coming_out():
+    import decimal
+
+    import pydantic
+
+    from fastwasm import Field
+
+    class Price(BaseModel):
+        amount: decimal.Decimal = Field(ge=0)
+        note: str | None = None
+
+    class TheirPrice(pydantic.BaseModel):
+        amount: decimal.Decimal = pydantic.Field(ge=0)
+        note: str | None = None
+
+    for mode in ("validation", "serialization"):
+        theirs = TheirPrice.model_json_schema(mode=mode)
+        theirs["title"] = "Price"
+        assert Price.model_json_schema(mode=mode) == theirs, mode

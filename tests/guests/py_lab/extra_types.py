@@ -12,9 +12,9 @@ from uuid import UUID
 
 try:
     from fastapi import APIRouter, Body, Query
-    from pydantic import BaseModel, Field, HttpUrl
+    from pydantic import AnyHttpUrl, AnyUrl, BaseModel, Field, HttpUrl
 except ImportError:
-    from fastwasm import APIRouter, BaseModel, Body, Field, HttpUrl, Query
+    from fastwasm import AnyHttpUrl, AnyUrl, APIRouter, BaseModel, Body, Field, HttpUrl, Query
 
 router = APIRouter(prefix="/types")
 
@@ -61,6 +61,15 @@ def query(
         "days": days,
         "weekday": when.weekday(),
     }
+
+
+@router.get("/links")
+async def links(
+    url: HttpUrl,
+    others: Annotated[list[AnyUrl], Query()] = [],
+    home: AnyHttpUrl | None = None,
+):
+    return {"url": url, "others": others, "home": home, "host": url.host, "port": url.port}
 
 
 @router.get("/days/{day}")

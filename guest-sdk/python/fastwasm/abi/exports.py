@@ -174,6 +174,7 @@ async def _serve(
             body,
             app.exception_handlers,
             app.lifespan.state,
+            app.http_middleware,
         )
     except Exception as exc:
         error = _as_http_error(exc)

@@ -273,10 +273,10 @@ class BaseModel:
         return cls.model_validate(obj)
 
     @classmethod
-    def model_json_schema(cls) -> dict[str, Any]:
+    def model_json_schema(cls, mode: str = "validation") -> dict[str, Any]:
         from .validation import json_schema
 
-        return json_schema(_validator(cls, from_attributes=False))
+        return json_schema(_validator(cls, from_attributes=False), mode=mode)
 
     @property
     def model_fields_set(self) -> set[str]:

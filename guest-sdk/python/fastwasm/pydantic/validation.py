@@ -532,8 +532,10 @@ class DecimalValidator(Validator):
         return type(value) is decimal.Decimal
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        # A number (with the bounds, as floats) or a string. pydantic's serialization schema
-        # (of responses) is only `{"type": "string"}`.
+        # A number (with the bounds, as floats) or a string; what pydantic serializes (the
+        # schema of a response) is the string alone.
+        if _SERIALIZATION.get():
+            return {"type": "string"}
         number: dict[str, Any] = {"type": "number"}
         for key, bound in self.bounds.items():
             number[_SCHEMA_KEYS[key]] = float(bound)
@@ -1487,13 +1489,27 @@ def _check_constraints(annotation: Any, validator: Validator, constraints: Const
         raise UnsupportedType(f"{names} cannot constrain `{ann.describe(annotation)}`")
 
 
-def json_schema(validator: Validator, *, for_document: bool = False) -> dict[str, Any]:
+#: Whether the schema being written is of what pydantic serializes (`mode="serialization"`,
+#: a response's) rather than of what it validates (a request's).
+_SERIALIZATION: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "schema_serialization", default=False
+)
+
+
+def json_schema(
+    validator: Validator, *, for_document: bool = False, mode: str = "validation"
+) -> dict[str, Any]:
     """A self-contained JSON Schema: a named type inline at the top, the types it refers to
-    under `$defs`, as pydantic's `model_json_schema` writes it. `for_document`: a named type
-    titled otherwise than its name (`ConfigDict(title=...)`) stays a reference, since the host
-    files a titled schema under its title and FastAPI's document files it under its name."""
+    under `$defs`, as pydantic's `model_json_schema` writes it, of what it validates or (`mode=
+    "serialization"`) of what it serializes. `for_document`: a named type titled otherwise than
+    its name (`ConfigDict(title=...)`) stays a reference, since the host files a titled schema
+    under its title and FastAPI's document files it under its name."""
     defs: dict[str, Any] = {}
-    schema = validator.schema(defs)
+    token = _SERIALIZATION.set(mode == "serialization")
+    try:
+        schema = validator.schema(defs)
+    finally:
+        _SERIALIZATION.reset(token)
     name = schema.get("$ref", "").removeprefix("#/$defs/")
     # A recursive type stays a reference: its definition refers to itself.
     inline = name and f'"#/$defs/{name}"' not in json.dumps(defs)

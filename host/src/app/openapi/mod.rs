@@ -3,10 +3,13 @@
 //! what the server does. The layout follows FastAPI's `get_openapi`, field for field, so a
 //! Python app documents itself as it did on FastAPI and clients generated from it keep working.
 
+mod components;
+
 use super::declared::Operation;
 use super::params::{GUEST_CHECKED_MARKER, LITERAL_MARKER, Location, ParamRule};
 use super::{App, Protocol};
 use crate::config::ApiInfo;
+use components::{Components, Side};
 use serde_json::{Map, Value, json};
 
 /// The document's OpenAPI version: the one whose schemas are JSON Schema 2020-12, as guests
@@ -46,11 +49,13 @@ pub fn document(app: &App, info: &ApiInfo) -> Value {
         info_object.insert("description".into(), description.clone().into());
     }
     info_object.insert("version".into(), info.version.clone().into());
+    let mut paths = Value::Object(paths);
+    let components = components.finish(&mut paths);
     let mut doc = Map::new();
     doc.insert("openapi".into(), OPENAPI_VERSION.into());
     doc.insert("info".into(), Value::Object(info_object));
-    doc.insert("paths".into(), Value::Object(paths));
-    if let Some(components) = components.into_value() {
+    doc.insert("paths".into(), paths);
+    if let Some(components) = components {
         doc.insert("components".into(), components);
     }
     Value::Object(doc)
@@ -86,7 +91,7 @@ fn operation(
         entry.insert("parameters".into(), parameters(&op.params));
     }
     if let Some(body) = &op.body {
-        let schema = components.reference(body.schema.clone(), component);
+        let schema = components.reference(body.schema.clone(), component, Side::Request);
         let mut request_body = Map::new();
         // FastAPI writes `required` only when it is true (false is OpenAPI's default).
         if body.required {
@@ -102,7 +107,7 @@ fn operation(
     let mut success = json!({ "description": SUCCESS_DESCRIPTION });
     if status_has_body(op.status_code) {
         let schema = match &op.response_schema {
-            Some(schema) => components.reference(schema.clone(), component),
+            Some(schema) => components.reference(schema.clone(), component, Side::Response),
             None => json!({}),
         };
         success["content"] = json!({ "application/json": { "schema": schema } });
@@ -116,7 +121,7 @@ fn operation(
             if let Some(Value::Object(content)) = response.get_mut("content") {
                 for media in content.values_mut() {
                     if let Some(schema) = media.get_mut("schema") {
-                        *schema = components.reference(schema.take(), component);
+                        *schema = components.reference(schema.take(), component, Side::Response);
                     }
                 }
             }
@@ -249,237 +254,9 @@ fn status_has_body(status: u16) -> bool {
     status >= 200 && !matches!(status, 204 | 205 | 304)
 }
 
-/// `components`: the schemas operations refer to, and the security schemes.
-#[derive(Default)]
-struct Components {
-    schemas: Map<String, Value>,
-    security_schemes: Map<String, Value>,
-}
-
-impl Components {
-    /// `schema` as an operation refers to it: a named object schema (a model with a `title`)
-    /// moves into `components/schemas` and is referred to by `$ref`, as are its `$defs`.
-    fn reference(&mut self, mut schema: Value, component: &str) -> Value {
-        let renames = match schema.as_object_mut().and_then(|o| o.remove("$defs")) {
-            Some(Value::Object(defs)) => self.add_defs(defs, component),
-            _ => Map::new(),
-        };
-        rewrite_refs(&mut schema, &renames);
-        let named = schema
-            .get("title")
-            .and_then(Value::as_str)
-            .map(str::to_owned);
-        // A model has properties; a titled `dict[str, int]` stays inline, as in FastAPI.
-        let is_model = schema.get("properties").is_some();
-        match named {
-            Some(title) if is_model => {
-                let key = self.add(&title, schema, component);
-                json!({ "$ref": format!("#/components/schemas/{key}") })
-            }
-            _ => schema,
-        }
-    }
-
-    /// Adds `$defs` entries, each under its own name unless a different schema has it; the
-    /// map from each `$defs` name to its key, for rewriting references.
-    fn add_defs(&mut self, defs: Map<String, Value>, component: &str) -> Map<String, Value> {
-        let keys: Vec<(String, String)> = defs
-            .iter()
-            .map(|(name, schema)| (name.clone(), self.free_key(name, schema, component)))
-            .collect();
-        let renames: Map<String, Value> = keys
-            .iter()
-            .map(|(name, key)| (name.clone(), Value::String(key.clone())))
-            .collect();
-        for ((_, key), (_, mut schema)) in keys.into_iter().zip(defs) {
-            rewrite_refs(&mut schema, &renames);
-            self.schemas.insert(key, schema);
-        }
-        renames
-    }
-
-    /// Adds `schema` under `name`, or under a name made unique with the component's when
-    /// another schema already has it; the key it is under.
-    fn add(&mut self, name: &str, schema: Value, component: &str) -> String {
-        let key = self.free_key(name, &schema, component);
-        self.schemas.insert(key.clone(), schema);
-        key
-    }
-
-    /// The key `schema` goes under: `name` (made a valid component key) when free or already
-    /// holding the same schema, else `<component>__<name>`, numbered if need be.
-    fn free_key(&self, name: &str, schema: &Value, component: &str) -> String {
-        let name = component_key(name);
-        let fits = |key: &str| self.schemas.get(key).is_none_or(|held| held == schema);
-        if fits(&name) {
-            return name;
-        }
-        let qualified = format!("{}__{name}", component_key(component));
-        (1..)
-            .map(|n| match n {
-                1 => qualified.clone(),
-                n => format!("{qualified}_{n}"),
-            })
-            .find(|key| fits(key))
-            .expect("an unbounded range yields a free key")
-    }
-
-    fn security_schemes(&mut self, given: Option<Value>) {
-        if let Some(Value::Object(schemes)) = given {
-            self.security_schemes.extend(schemes);
-        }
-    }
-
-    /// FastAPI's `HTTPValidationError`: the 422 body every validation failure answers.
-    fn validation_error(&mut self) {
-        self.schemas.insert(
-            "ValidationError".into(),
-            json!({
-                "properties": {
-                    "loc": {
-                        "items": { "anyOf": [{ "type": "string" }, { "type": "integer" }] },
-                        "type": "array",
-                        "title": "Location",
-                    },
-                    "msg": { "type": "string", "title": "Message" },
-                    "type": { "type": "string", "title": "Error Type" },
-                    "input": { "title": "Input" },
-                    "ctx": { "type": "object", "title": "Context" },
-                },
-                "type": "object",
-                "required": ["loc", "msg", "type"],
-                "title": "ValidationError",
-            }),
-        );
-        self.schemas.insert(
-            "HTTPValidationError".into(),
-            json!({
-                "properties": {
-                    "detail": {
-                        "items": { "$ref": "#/components/schemas/ValidationError" },
-                        "type": "array",
-                        "title": "Detail",
-                    },
-                },
-                "type": "object",
-                "title": "HTTPValidationError",
-            }),
-        );
-    }
-
-    /// `components`, or `None` when nothing refers to it.
-    fn into_value(self) -> Option<Value> {
-        let mut components = Map::new();
-        if !self.schemas.is_empty() {
-            let mut schemas: Vec<(String, Value)> = self.schemas.into_iter().collect();
-            schemas.sort_by(|a, b| a.0.cmp(&b.0));
-            components.insert(
-                "schemas".into(),
-                Value::Object(schemas.into_iter().collect()),
-            );
-        }
-        if !self.security_schemes.is_empty() {
-            components.insert(
-                "securitySchemes".into(),
-                Value::Object(self.security_schemes),
-            );
-        }
-        (!components.is_empty()).then_some(Value::Object(components))
-    }
-}
-
-/// A component key: OpenAPI allows `A-Z a-z 0-9 . - _`; anything else becomes `_`.
-fn component_key(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
-/// Points every `#/$defs/NAME` reference in `schema` at `#/components/schemas/<renames[NAME]>`.
-fn rewrite_refs(schema: &mut Value, renames: &Map<String, Value>) {
-    match schema {
-        Value::Object(fields) => {
-            for (key, value) in fields.iter_mut() {
-                if key == "$ref"
-                    && let Some(name) = value.as_str().and_then(|r| r.strip_prefix("#/$defs/"))
-                {
-                    let target = renames
-                        .get(name)
-                        .and_then(Value::as_str)
-                        .map_or_else(|| component_key(name), str::to_owned);
-                    *value = format!("#/components/schemas/{target}").into();
-                } else {
-                    rewrite_refs(value, renames);
-                }
-            }
-        }
-        Value::Array(items) => items
-            .iter_mut()
-            .for_each(|item| rewrite_refs(item, renames)),
-        _ => {}
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_titled_object_moves_into_components_with_its_defs() {
-        let mut components = Components::default();
-        let schema = json!({
-            "title": "Order",
-            "type": "object",
-            "properties": { "item": { "$ref": "#/$defs/Item" } },
-            "$defs": { "Item": { "title": "Item", "type": "object", "properties": {} } },
-        });
-        let reference = components.reference(schema, "shop");
-        assert_eq!(reference, json!({ "$ref": "#/components/schemas/Order" }));
-        assert_eq!(
-            components.schemas["Order"]["properties"]["item"],
-            json!({ "$ref": "#/components/schemas/Item" })
-        );
-        assert_eq!(components.schemas["Item"]["title"], "Item");
-        assert!(components.schemas["Order"].get("$defs").is_none());
-    }
-
-    #[test]
-    fn two_different_schemas_of_one_name_are_both_kept() {
-        let mut components = Components::default();
-        let first =
-            json!({ "title": "Item", "type": "object", "properties": {}, "required": ["a"] });
-        let second =
-            json!({ "title": "Item", "type": "object", "properties": {}, "required": ["b"] });
-        assert_eq!(
-            components.reference(first.clone(), "one"),
-            json!({ "$ref": "#/components/schemas/Item" })
-        );
-        assert_eq!(
-            components.reference(first, "one"),
-            json!({ "$ref": "#/components/schemas/Item" })
-        );
-        assert_eq!(
-            components.reference(second, "two"),
-            json!({ "$ref": "#/components/schemas/two__Item" })
-        );
-    }
-
-    #[test]
-    fn unnamed_and_scalar_schemas_stay_inline() {
-        let mut components = Components::default();
-        let list = json!({ "type": "array", "title": "Items", "items": { "type": "string" } });
-        assert_eq!(components.reference(list.clone(), "c"), list);
-        let map = json!({ "type": "object", "title": "Counts", "additionalProperties": true });
-        assert_eq!(components.reference(map.clone(), "c"), map);
-        assert_eq!(components.reference(json!({}), "c"), json!({}));
-        assert!(components.schemas.is_empty());
-    }
 
     #[test]
     fn rest_of_path_parameters_are_plain_in_the_template() {
