@@ -90,6 +90,13 @@ fn requests() -> Value {
         ["POST", "/types/prices", {"amount": "Infinity"}],
         ["POST", "/types/prices/plain", {"amount": "2.5", "currency": "USD"}],
         ["POST", "/types/prices/plain", {"amount": [1]}],
+        // Digits: too many after the point, before it, in all; trailing zeros do not count.
+        ["POST", "/types/prices/plain", {"amount": "19.999"}],
+        ["POST", "/types/prices/plain", {"amount": 12345.5}],
+        ["POST", "/types/prices/plain", {"amount": "1234567"}],
+        ["POST", "/types/prices/plain", {"amount": "19.9900"}],
+        ["GET", "/types/query?when=2032-04-23&price=123.45", null],
+        ["GET", "/types/query?when=2032-04-23&price=12.5000", null],
     ])
 }
 

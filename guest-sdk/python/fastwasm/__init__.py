@@ -37,6 +37,7 @@ from .pydantic.functional_validators import (
     PlainValidator,
     WrapValidator,
 )
+from .pydantic.computed import computed_field
 from .pydantic.models import BaseModel, ConfigDict, ValidationInfo, field_validator, model_validator
 from .pydantic.networks import AnyHttpUrl, AnyUrl, EmailStr, HttpUrl
 from .datastructures import UploadFile
@@ -64,6 +65,7 @@ __all__ = [
     "WrapValidator",
     "BaseModel",
     "ConfigDict",
+    "computed_field",
     "ValidationInfo",
     "field_validator",
     "model_validator",

@@ -30,7 +30,7 @@ from .dependencies import (
 )
 from .encoders import jsonable_encoder
 from .exceptions import DeclarationError, ResponseValidationError
-from .pydantic.models import BaseModel
+from .pydantic.models import BaseModel, dump_declared
 from .openapi import (
     HIDDEN,
     SUCCESS_DESCRIPTION,
@@ -415,7 +415,8 @@ class Route:
 
 def _prepare(result: Any, dump: dict[str, bool]) -> Any:
     if isinstance(result, BaseModel):
-        return result.model_dump(
+        return dump_declared(
+            result,
             by_alias=True,
             exclude_unset=dump["exclude_unset"],
             exclude_defaults=dump["exclude_defaults"],

@@ -97,3 +97,75 @@ def test_a_decimal_is_a_number_or_a_string_going_in_and_a_string_coming_out():
         theirs = TheirPrice.model_json_schema(mode=mode)
         theirs["title"] = "Price"
         assert Price.model_json_schema(mode=mode) == theirs, mode
+
+
+def _rect_model(module):
+    """The same model, written against pydantic or the SDK."""
+    from functools import cached_property
+
+    class Tag(module.BaseModel):
+        name: str
+
+    class Rect(module.BaseModel):
+        model_config = module.ConfigDict(extra="allow")
+        w: float
+        h: float = 2.0
+
+        @module.computed_field(alias="theArea", description="w times h", examples=[4])
+        @property
+        def area(self) -> float:
+            return self.w * self.h
+
+        @module.computed_field
+        @cached_property
+        def label(self) -> str | None:
+            """The label."""
+            return None
+
+        @module.computed_field
+        def tag(self) -> Tag:
+            return Tag(name="t")
+
+        @module.computed_field(repr=False)
+        @property
+        def hidden(self) -> int:
+            return 1
+
+    return Rect
+
+
+def test_computed_fields_are_dumped_and_documented_as_pydantic_does():
+    import pydantic
+
+    import fastwasm
+
+    theirs, ours = _rect_model(pydantic), _rect_model(fastwasm)
+    a, b = theirs(w=3, x=9), ours(w=3, x=9)
+    for options in (
+        {},
+        {"by_alias": True},
+        {"exclude_unset": True},
+        {"exclude_none": True},
+        {"exclude": {"area"}},
+        {"include": {"w", "label"}},
+        {"mode": "json"},
+    ):
+        assert b.model_dump(**options) == a.model_dump(**options), options
+    assert repr(b) == repr(a)
+    for mode in ("validation", "serialization"):
+        assert ours.model_json_schema(mode=mode) == theirs.model_json_schema(mode=mode), mode
+
+
+def test_a_computed_field_without_a_return_type_fails_the_build():
+    import pytest
+
+    from fastwasm import computed_field
+    from fastwasm.exceptions import DeclarationError
+
+    with pytest.raises(DeclarationError, match="needs a return annotation"):
+
+        class Bad(BaseModel):
+            @computed_field
+            @property
+            def area(self):
+                return 1

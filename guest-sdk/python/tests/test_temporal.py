@@ -191,6 +191,13 @@ def both(annotation: Any, **bounds: Any) -> tuple[Any, Any]:
     )
 
 
+#: Inputs for `max_digits` and `decimal_places`: normalised forms, exponents, zeros, floats.
+DIGITS = [
+    "123.45", "1234.5", "1.234", "123456", "0.001", "12.3400", 1e3, "1e2", "1E+3", "-0.00",
+    "00012.30", "0", "0.0", "1.5", "-1.5", "2.0", "99999", "9.99", "0.1", "1", 12.345, 7,
+    "Infinity", "NaN", "1e-7", "100", "-12.5", True,
+]
+
 BOUNDED = [
     (
         both(datetime, gt=datetime(2020, 1, 1)),
@@ -231,6 +238,16 @@ BOUNDED = [
     (both(timedelta, ge=timedelta(days=2, hours=3, minutes=1, seconds=1, microseconds=1)), ["P2D"]),
     (both(Decimal, gt=1, le=Decimal("5.5")), ["1", "1.0001", "5.5", "5.50001", 0.5, 6, "nan"]),
     (both(Decimal, ge=0.1, lt="10"), ["0.1", "0.09999", "10", 9.99]),
+] + [
+    (both(Decimal, **digits), DIGITS)
+    for digits in (
+        {"max_digits": 5, "decimal_places": 2},
+        {"max_digits": 3},
+        {"decimal_places": 0, "ge": 0},
+        {"max_digits": 1, "decimal_places": 1},
+        {"max_digits": 2, "decimal_places": 3},
+        {"max_digits": 4, "le": 10},
+    )
 ]
 
 

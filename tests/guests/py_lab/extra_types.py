@@ -47,7 +47,7 @@ def query(
     day: date | None = None,
     at: time = time(9, 30),
     every: timedelta | None = None,
-    price: Annotated[Decimal | None, Query(ge=1)] = None,
+    price: Annotated[Decimal | None, Query(ge=1, max_digits=4, decimal_places=2)] = None,
     raw: bytes | None = None,
     days: Annotated[list[date], Query()] = [],
 ):
@@ -103,7 +103,7 @@ def summarize(event: Event):
 
 
 class Price(BaseModel):
-    amount: Decimal = Field(ge=0)
+    amount: Decimal = Field(ge=0, max_digits=6, decimal_places=2)
     currency: str = "EUR"
 
 

@@ -2,12 +2,14 @@
 (with `info.data`, `info.field_name`, several fields), `model_validator` before, after and
 wrap, validators raising `ValueError`, `PydanticCustomError` or failing an `assert`,
 `model_config`'s `extra` (`allow` too), `title`, `frozen`, `populate_by_name` and the string
-options, and validators
+options, `computed_field` (serialized, and documented in the response's schema only, so
+that the model is filed as `Rect-Input` and `Rect-Output`), and validators
 in `Annotated` (`AfterValidator`, `BeforeValidator`, `WrapValidator`, `PlainValidator`) — in one
 file that runs unchanged under FastAPI (`uvicorn model_options:app` in `target/fastapi-venv`) and
 in the lab component (its `main.py` includes `router`): `tests/all/python_models.rs` sends both
 the same requests and compares their answers and the models' schemas."""
 
+from functools import cached_property
 from typing import Annotated
 
 try:
@@ -22,6 +24,7 @@ try:
         Field,
         ValidationError,
         ValidationInfo,
+        computed_field,
         field_validator,
         model_validator,
     )
@@ -41,6 +44,7 @@ except ImportError:
         PydanticCustomError,
         ValidationError,
         ValidationInfo,
+        computed_field,
         field_validator,
         model_validator,
     )
@@ -355,6 +359,39 @@ def tidy(item: Tidy):
 @router.post("/models/open-response", response_model=Open)
 def open_response(item: Open):
     return {"name": item.name, "added": [1, 2]}
+
+
+class Rect(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    w: float
+    h: float = 1
+
+    @computed_field(alias="theArea", description="w times h")
+    @property
+    def area(self) -> float:
+        return self.w * self.h
+
+    @computed_field
+    @cached_property
+    def label(self) -> str | None:
+        """What the rectangle is called, when it is a square."""
+        return "square" if self.w == self.h else None
+
+
+@router.post("/models/rect")
+def rect(item: Rect):
+    return item
+
+
+@router.post("/models/rect-response", response_model=Rect)
+def rect_response(item: Rect):
+    return {"w": item.w * 2, "h": item.h}
+
+
+@router.post("/models/rect-model", response_model=Rect, response_model_exclude_none=True)
+def rect_model(item: Rect):
+    return item
 
 
 app = FastAPI()

@@ -44,6 +44,9 @@ class Constraints:
     min_length: int | None = None
     max_length: int | None = None
     pattern: str | None = None
+    #: A `Decimal`'s digits in all, and after the point (pydantic counts them normalised).
+    max_digits: int | None = None
+    decimal_places: int | None = None
 
     def __bool__(self) -> bool:
         return any(value is not None for value in vars(self).values())
@@ -100,7 +103,17 @@ class FieldInfo:
         self.alias = alias
         self.title = title
         self.description = description
-        self.constraints = Constraints(gt, ge, lt, le, min_length, max_length, pattern)
+        self.constraints = Constraints(
+            gt,
+            ge,
+            lt,
+            le,
+            min_length,
+            max_length,
+            pattern,
+            max_digits=options.pop("max_digits", None),
+            decimal_places=options.pop("decimal_places", None),
+        )
         self.examples = examples
         # pydantic takes a message or a `warnings.deprecated` too; the document says `true`.
         self.deprecated = bool(deprecated) if deprecated is not None else None
@@ -271,8 +284,6 @@ _UNMATCHED = {
     "coerce_numbers_to_str": "not supported",
     "multiple_of": "the `multiple_of` constraint is not checked",
     "allow_inf_nan": "not supported",
-    "max_digits": "`Decimal` constraints are not supported",
-    "decimal_places": "`Decimal` constraints are not supported",
     "union_mode": "not supported",
     "fail_fast": "not supported",
     "alias_priority": "not supported",

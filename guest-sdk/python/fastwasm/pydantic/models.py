@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 from .. import annotations as ann
 from ..exceptions import DeclarationError, PydanticCustomError, ValidationError
 from . import temporal
+from .computed import ComputedFieldInfo, computed_fields
 from .fields import FieldInfo, Undefined
 
 _FIELDS_SET = "__fastwasm_fields_set__"
@@ -48,6 +49,17 @@ def model_config(cls: type) -> dict[str, Any]:
     for klass in reversed(cls.__mro__):
         merged.update(klass.__dict__.get("model_config") or {})
     return merged
+
+
+class _ModelComputedFields:
+    """`Model.model_computed_fields`, collected on first use."""
+
+    def __get__(self, instance: Any, owner: type[BaseModel]) -> dict[str, ComputedFieldInfo]:
+        cached = owner.__dict__.get("__fastwasm_computed__")
+        if cached is None:
+            cached = computed_fields(owner)
+            setattr(owner, "__fastwasm_computed__", cached)
+        return cached
 
 
 class _ModelFields:
@@ -199,6 +211,7 @@ class BaseModel:
     """
 
     model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
+    model_computed_fields: ClassVar[dict[str, ComputedFieldInfo]] = _ModelComputedFields()  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -309,7 +322,8 @@ class BaseModel:
         exclude_defaults: bool = False,
         exclude_none: bool = False,
     ) -> dict[str, Any]:
-        """The fields as a dict; `mode="json"` gives only JSON values (enums by value)."""
+        """The fields as a dict, then the extras and the computed fields; `mode="json"` gives
+        only JSON values (enums by value)."""
         options = dict(
             mode=mode,
             by_alias=by_alias,
@@ -317,25 +331,47 @@ class BaseModel:
             exclude_defaults=exclude_defaults,
             exclude_none=exclude_none,
         )
+        return self._dump_fields(options, include, exclude)
+
+    def _dump_fields(
+        self,
+        options: dict[str, Any],
+        include: set[str] | None = None,
+        exclude: set[str] | None = None,
+    ) -> dict[str, Any]:
+        """`model_dump` with its `options`; without the computed fields when `computed` is
+        false among them (what a response model validates again)."""
+        by_alias = options.get("by_alias", False)
+        exclude_none = options.get("exclude_none", False)
+        shown = lambda name: (include is None or name in include) and not (  # noqa: E731
+            exclude and name in exclude
+        )
         result: dict[str, Any] = {}
         for name, info in type(self).model_fields.items():
-            if (include is not None and name not in include) or (exclude and name in exclude):
+            if not shown(name):
                 continue
-            if exclude_unset and name not in self.model_fields_set:
+            if options.get("exclude_unset") and name not in self.model_fields_set:
                 continue
             value = getattr(self, name)
             if exclude_none and value is None:
                 continue
-            if exclude_defaults and not info.required and value == info.get_default():
+            if options.get("exclude_defaults") and not info.required and value == info.get_default():
                 continue
             key = info.alias if by_alias and info.alias else name
             result[key] = _dump(value, options)
         for name, value in (self.model_extra or {}).items():
-            if (include is not None and name not in include) or (exclude and name in exclude):
-                continue
-            if exclude_none and value is None:
+            if not shown(name) or (exclude_none and value is None):
                 continue
             result[name] = _dump(value, options)
+        if options.get("computed", True):
+            for name, computed in type(self).model_computed_fields.items():
+                if not shown(name):
+                    continue
+                value = getattr(self, name)
+                if exclude_none and value is None:
+                    continue
+                key = computed.alias if by_alias and computed.alias else name
+                result[key] = _dump(value, options)
         return result
 
     def model_dump_json(self, **options: Any) -> str:
@@ -352,6 +388,9 @@ class BaseModel:
         return duplicate
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if name in type(self).model_computed_fields:
+            object.__setattr__(self, name, value)  # Its property's setter, if it has one.
+            return
         if name not in type(self).model_fields:
             if self.model_extra is not None:
                 self._allow_extra({name: value})
@@ -386,7 +425,12 @@ class BaseModel:
         return self._fields_text(" ")
 
     def _fields_text(self, separator: str) -> str:
-        return separator.join(f"{name}={value!r}" for name, value in self)
+        shown = [*self, *((name, getattr(self, name)) for name in _repr_computed(type(self)))]
+        return separator.join(f"{name}={value!r}" for name, value in shown)
+
+
+def _repr_computed(cls: type[BaseModel]) -> list[str]:
+    return [name for name, info in cls.model_computed_fields.items() if info.repr]
 
 
 def _hashable(value: Any) -> Any:
@@ -398,20 +442,26 @@ def json_value(value: Any) -> Any:
     return _dump(value, {"mode": "json"})
 
 
+def dump_declared(model: BaseModel, **options: Any) -> dict[str, Any]:
+    """`model.model_dump(**options)` without computed fields, at any depth: what FastAPI's
+    response model validates again, which the computed ones would be unknown keys of."""
+    return model._dump_fields({**options, "computed": False})
+
+
 def _dump(value: Any, options: dict[str, Any]) -> Any:
     if isinstance(value, BaseModel):
-        return value.model_dump(**options)
+        return value._dump_fields(options)
     if isinstance(value, dict):
         return {_dump(key, options): _dump(item, options) for key, item in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         items = [_dump(item, options) for item in value]
-        return items if options["mode"] == "json" else type(value)(items)
+        return items if options.get("mode") == "json" else type(value)(items)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {
             field.name: _dump(getattr(value, field.name), options)
             for field in dataclasses.fields(value)
         }
-    if options["mode"] == "json":
+    if options.get("mode") == "json":
         if isinstance(value, enum.Enum):
             return _dump(value.value, options)
         # pydantic's own JSON of these, unlike FastAPI's `jsonable_encoder` (which writes a

@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 
 from .. import annotations as ann
+from ..exceptions import DeclarationError
 from ..datastructures import UploadFile
 from . import temporal
 from .networks import AnyUrl, EmailStr, UrlValidator, email_module, email_problem
@@ -513,6 +514,8 @@ class DecimalValidator(Validator):
             if isinstance(found, str):
                 raise UnsupportedType(f"'{key}' must be coercible to a Decimal instance")
             self.bounds[key] = found
+        self.max_digits = constraints.max_digits
+        self.decimal_places = constraints.decimal_places
 
     def __call__(self, value: Any, loc: Loc, errors: Errors) -> Any:
         found = _decimal_of(value)
@@ -520,6 +523,12 @@ class DecimalValidator(Validator):
             return add_error(errors, found, loc, _DECIMAL_MESSAGES[found], value)
         if not found.is_finite():
             return add_error(errors, "finite_number", loc, "Input should be a finite number", value)
+        problem = self._digits_problem(found)
+        if problem is not None:
+            kind, words, key, limit = problem
+            plural = "" if limit == 1 else "s"
+            message = f"Decimal input should have no more than {limit} {words.format(plural)}"
+            return add_error(errors, kind, loc, message, value, {key: limit})
         for key, kind, words, holds in reversed(_BOUNDS):  # pydantic's order: le, lt, ge, gt
             bound = self.bounds.get(key)
             if bound is not None and not holds(found, bound):
@@ -527,6 +536,26 @@ class DecimalValidator(Validator):
                     errors, kind, loc, f"Input should be {words} {bound}", value, {key: bound}
                 )
         return found
+
+    def _digits_problem(self, found: decimal.Decimal) -> tuple[str, str, str, int] | None:
+        """The first of `max_digits` and `decimal_places` that `found` breaks. As pydantic-core
+        counts them, a limit is broken only when the number as written and its normalised
+        form (`12.3400` is `12.34`, `-0.00` is `-0`) both break it."""
+        if self.max_digits is None and self.decimal_places is None:
+            return None
+        written, normal = _digit_counts(found), _digit_counts(found.normalize())
+        exceeds = lambda count, limit: all(count(c) > limit for c in (written, normal))  # noqa: E731
+        if self.max_digits is not None and exceeds(lambda c: c[0], self.max_digits):
+            return "decimal_max_digits", "digit{} in total", "max_digits", self.max_digits
+        if self.decimal_places is None:
+            return None
+        if exceeds(lambda c: c[1], self.decimal_places):
+            return "decimal_max_places", "decimal place{}", "decimal_places", self.decimal_places
+        if self.max_digits is not None:
+            whole = max(self.max_digits - self.decimal_places, 0)
+            if exceeds(lambda c: max(c[0] - c[1], 0), whole):
+                return "decimal_whole_digits", "digit{} before the decimal point", "whole_digits", whole
+        return None
 
     def exact(self, value: Any) -> bool:
         return type(value) is decimal.Decimal
@@ -540,6 +569,16 @@ class DecimalValidator(Validator):
         for key, bound in self.bounds.items():
             number[_SCHEMA_KEYS[key]] = float(bound)
         return {"anyOf": [number, {"type": "string"}]}
+
+
+def _digit_counts(number: decimal.Decimal) -> tuple[int, int]:
+    """A finite decimal's digits in all and after the point: `1E+3` has four and none,
+    `0.001` three and three."""
+    _, digits, exponent = number.as_tuple()
+    assert isinstance(exponent, int)
+    if exponent >= 0:
+        return len(digits) + exponent, 0
+    return max(len(digits), -exponent), -exponent
 
 
 _UUID_SIMPLE = re.compile(r"[0-9a-fA-F]{32}")
@@ -1155,8 +1194,11 @@ class ModelValidator(_Structured):
         return model_config(self.cls)
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        reference = super().schema(defs)
         name = self.cls.__name__
+        created = name not in defs
+        reference = super().schema(defs)
+        if created and _SERIALIZATION.get():
+            self._add_computed(defs[name], defs)
         config = self.config()
         if config.get("title"):
             defs[name]["title"] = config["title"]
@@ -1164,6 +1206,33 @@ class ModelValidator(_Structured):
             additional = config["extra"] == "allow"
             defs[name] = dict(sorted({**defs[name], "additionalProperties": additional}.items()))
         return reference
+
+    def _add_computed(self, schema: dict[str, Any], defs: dict[str, Any]) -> None:
+        """The computed fields, after the fields: read-only, and required, as pydantic
+        documents what a model serializes."""
+        computed = self.cls.model_computed_fields
+        if not computed:
+            return
+        properties, required = schema["properties"], schema.setdefault("required", [])
+        for name, info in computed.items():
+            try:
+                validator = compile_type(info.return_type)
+            except UnsupportedType as err:
+                raise DeclarationError(
+                    f"{self.cls.__name__}.{name}: computed field: {err}"
+                ) from None
+            key = info.alias or name
+            field_schema = validator.schema(defs)
+            if "$ref" in field_schema:
+                field_schema = {"$ref": field_schema["$ref"]}
+            if info.title or not refers_to_named_type(validator):
+                field_schema["title"] = info.title or key.title().replace("_", " ")
+            info.documented(field_schema)
+            properties[key] = field_schema
+            required.append(key)
+        ordered = dict(sorted(schema.items()))
+        schema.clear()
+        schema.update(ordered)
 
     def _construct(self, value: Any, loc: Loc, errors: Errors) -> Any:
         if isinstance(value, self.cls):
@@ -1477,7 +1546,9 @@ def _check_constraints(annotation: Any, validator: Validator, constraints: Const
     if isinstance(target, UnionValidator):
         return
     allowed: set[str] = set()
-    if isinstance(target, (_Number, TemporalValidator, DecimalValidator)):
+    if isinstance(target, DecimalValidator):
+        allowed = {"gt", "ge", "lt", "le", "max_digits", "decimal_places"}
+    elif isinstance(target, (_Number, TemporalValidator)):
         allowed = {"gt", "ge", "lt", "le"}
     elif isinstance(target, StrValidator):
         allowed = {"min_length", "max_length", "pattern"}
