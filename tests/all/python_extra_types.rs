@@ -9,7 +9,8 @@
 //! field) split into `-Input` and `-Output` as FastAPI splits it.
 
 use crate::support::{
-    Server, assert_same_answers, built, client, error_kinds, fastapi_json, send, shared_cache,
+    Server, assert_same_answers, built, case_request, client, error_kinds, fastapi_json, send,
+    shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -112,12 +113,7 @@ async fn dates_durations_decimals_and_urls_answer_as_fastapi_does() {
     );
     let mut ours = Vec::new();
     for request in requests.as_array().unwrap() {
-        let method = reqwest::Method::from_bytes(request[0].as_str().unwrap().as_bytes()).unwrap();
-        let mut builder = client().request(method, server.url(request[1].as_str().unwrap()));
-        if !request[2].is_null() {
-            builder = builder.json(&request[2]);
-        }
-        let (status, _, body) = send(builder).await;
+        let (status, _, body) = send(case_request(&server, request)).await;
         let body: Value = serde_json::from_str(&body).unwrap_or_else(|_| Value::String(body));
         ours.push(json!([status, body]));
     }

@@ -10,7 +10,7 @@
 //! FastAPI's request by request.
 
 use crate::support::{
-    Server, assert_same_answers, built, client, fastapi_json, send, shared_cache,
+    Server, assert_same_answers, built, case_request, client, fastapi_json, send, shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -107,15 +107,7 @@ async fn http_middleware_wraps_the_operations_as_in_fastapi() {
     );
     let mut ours = Vec::new();
     for request in requests.as_array().unwrap() {
-        let method = reqwest::Method::from_bytes(request[0].as_str().unwrap().as_bytes()).unwrap();
-        let mut builder = client().request(method, server.url(request[1].as_str().unwrap()));
-        for (name, value) in request[2].as_object().unwrap() {
-            builder = builder.header(name, value.as_str().unwrap());
-        }
-        if !request[3].is_null() {
-            builder = builder.json(&request[3]);
-        }
-        let (status, headers, body) = send(builder).await;
+        let (status, headers, body) = send(case_request(&server, request)).await;
         ours.push(shown(status, &headers, body));
     }
     assert_same_answers(&requests, &ours, &theirs[0]);

@@ -5,8 +5,8 @@
 //! install; a native extension fails the build naming the package, before any component builds.
 
 use crate::support::{
-    Server, assert_same_answers, build_log, built, client, fastapi_json, get_json, python_app,
-    send, shared_cache,
+    Server, assert_same_answers, build_log, built, case_request, fastapi_json, get_json,
+    python_app, send, shared_cache,
 };
 use serde_json::{Value, json};
 
@@ -58,12 +58,7 @@ async fn listed_packages_are_installed_and_imported() {
     let theirs = fastapi_json(APP, FASTAPI_USERS, &[&requests.to_string()]);
     let mut ours = Vec::new();
     for request in requests.as_array().unwrap() {
-        let method = reqwest::Method::from_bytes(request[0].as_str().unwrap().as_bytes()).unwrap();
-        let mut builder = client().request(method, server.url(request[1].as_str().unwrap()));
-        if !request[2].is_null() {
-            builder = builder.json(&request[2]);
-        }
-        let (status, _, body) = send(builder).await;
+        let (status, _, body) = send(case_request(&server, request)).await;
         ours.push(json!([
             status,
             serde_json::from_str::<Value>(&body).unwrap()

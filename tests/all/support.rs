@@ -308,6 +308,26 @@ pub fn client() -> reqwest::Client {
         .unwrap()
 }
 
+/// The request a comparison case describes: `[method, path, JSON body or null]`, or with the
+/// headers third, `[method, path, {"name": "value"}, JSON body or null]`.
+pub fn case_request(server: &Server, case: &serde_json::Value) -> reqwest::RequestBuilder {
+    let method = reqwest::Method::from_bytes(case[0].as_str().unwrap().as_bytes()).unwrap();
+    let mut builder = client().request(method, server.url(case[1].as_str().unwrap()));
+    let body = match case.as_array().map(Vec::len) {
+        Some(4) => {
+            for (name, value) in case[2].as_object().unwrap() {
+                builder = builder.header(name, value.as_str().unwrap());
+            }
+            &case[3]
+        }
+        _ => &case[2],
+    };
+    if !body.is_null() {
+        builder = builder.json(body);
+    }
+    builder
+}
+
 /// Sends `request`, returning status, headers and body text.
 pub async fn send(request: reqwest::RequestBuilder) -> (u16, reqwest::header::HeaderMap, String) {
     let response = request.send().await.unwrap();

@@ -14,7 +14,7 @@ import json
 import sys
 import typing
 import uuid
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from .. import annotations as ann
 from ..exceptions import DeclarationError, PydanticCustomError, ValidationError
@@ -51,26 +51,22 @@ def model_config(cls: type) -> dict[str, Any]:
     return merged
 
 
-class _ModelComputedFields:
-    """`Model.model_computed_fields`, collected on first use."""
+class _ReadOnFirstUse:
+    """A class attribute computed from the class on first use (`model_fields` from the
+    annotations, `model_computed_fields`): by then every name an annotation mentions exists,
+    even a class defined after the model."""
 
-    def __get__(self, instance: Any, owner: type[BaseModel]) -> dict[str, ComputedFieldInfo]:
-        cached = owner.__dict__.get("__fastwasm_computed__")
+    def __init__(self, compute: Callable[[type], Any]) -> None:
+        self.compute = compute
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.cache = f"__fastwasm_{name}__"
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        cached = owner.__dict__.get(self.cache)
         if cached is None:
-            cached = computed_fields(owner)
-            setattr(owner, "__fastwasm_computed__", cached)
-        return cached
-
-
-class _ModelFields:
-    """`Model.model_fields`, read from the class annotations on first use: by then every name
-    an annotation mentions exists, even a class defined after the model."""
-
-    def __get__(self, instance: Any, owner: type[BaseModel]) -> dict[str, FieldInfo]:
-        cached = owner.__dict__.get("__fastwasm_fields__")
-        if cached is None:
-            cached = _collect_fields(owner)
-            setattr(owner, "__fastwasm_fields__", cached)
+            cached = self.compute(owner)
+            setattr(owner, self.cache, cached)
         return cached
 
 
@@ -210,8 +206,8 @@ class BaseModel:
     ```
     """
 
-    model_fields: ClassVar[dict[str, FieldInfo]] = _ModelFields()  # type: ignore[assignment]
-    model_computed_fields: ClassVar[dict[str, ComputedFieldInfo]] = _ModelComputedFields()  # type: ignore[assignment]
+    model_fields: ClassVar[dict[str, FieldInfo]] = _ReadOnFirstUse(_collect_fields)  # type: ignore[assignment]
+    model_computed_fields: ClassVar[dict[str, ComputedFieldInfo]] = _ReadOnFirstUse(computed_fields)  # type: ignore[assignment]
     model_config: ClassVar[dict[str, Any]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
