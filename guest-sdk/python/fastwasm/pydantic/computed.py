@@ -10,7 +10,7 @@ import typing
 from typing import Any, Callable
 
 from ..exceptions import DeclarationError
-from .fields import caller
+from .fields import caller, documented
 
 
 class ComputedFieldInfo:
@@ -51,11 +51,7 @@ class ComputedFieldInfo:
         """Adds what the field documents to its value's schema, as pydantic writes it."""
         if self.description is not None:
             schema["description"] = self.description
-        if self.examples is not None:
-            schema["examples"] = self.examples
-        if self.deprecated:
-            schema["deprecated"] = True
-        schema.update(self.json_schema_extra or {})
+        documented(schema, self.deprecated, self.examples, self.json_schema_extra)
         schema["readOnly"] = True
 
 

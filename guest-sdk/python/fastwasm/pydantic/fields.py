@@ -136,15 +136,7 @@ class FieldInfo:
         )
 
     def documented(self, schema: dict[str, Any]) -> dict[str, Any]:
-        """`schema` with the documentation-only keywords as pydantic writes them: `deprecated`
-        and `examples` after the type, then `json_schema_extra`'s keys."""
-        if self.deprecated:
-            schema["deprecated"] = True
-        if self.examples is not None:
-            schema["examples"] = list(self.examples)
-        if self.json_schema_extra:
-            schema.update(self.json_schema_extra)
-        return schema
+        return documented(schema, self.deprecated, self.examples, self.json_schema_extra)
 
     @property
     def required(self) -> bool:
@@ -291,6 +283,23 @@ _UNMATCHED = {
     "openapi_examples": "only parameters have OpenAPI examples",
     "example": "use `examples`",
 }
+
+
+def documented(
+    schema: dict[str, Any],
+    deprecated: Any,
+    examples: list[Any] | None,
+    json_schema_extra: dict[str, Any] | None,
+) -> dict[str, Any]:
+    """`schema` with the documentation-only keywords of a field as pydantic writes them:
+    `deprecated` and `examples` after the type, then `json_schema_extra`'s keys."""
+    if deprecated:
+        schema["deprecated"] = True
+    if examples is not None:
+        schema["examples"] = list(examples)
+    if json_schema_extra:
+        schema.update(json_schema_extra)
+    return schema
 
 
 def caller() -> str:

@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 from .. import annotations as ann
 from ..exceptions import DeclarationError
+from ..openapi import field_title
 from ..datastructures import UploadFile
 from . import temporal
 from .networks import AnyUrl, EmailStr, UrlValidator, email_module, email_problem
@@ -944,9 +945,7 @@ class CompiledField:
     plain: bool = False
 
     def schema(self, defs: dict[str, Any]) -> dict[str, Any]:
-        schema = {} if self.plain else self.validator.schema(defs)
-        if "$ref" in schema:
-            schema = {"$ref": schema["$ref"]}
+        schema = {} if self.plain else _value_schema(self.validator, defs)
         if not self.info.required and self.info.default_factory is None:
             from .models import json_value
 
@@ -957,11 +956,26 @@ class CompiledField:
         self.info.documented(schema)
         if self.info.description is not None:
             schema["description"] = self.info.description
-        # pydantic titles a field after its name unless its type is named: the reference to
-        # a model or an enum (even as `X | None`) carries no title.
-        if self.info.title or self.plain or not refers_to_named_type(self.validator):
-            schema["title"] = self.info.title or self.key.title().replace("_", " ")
-        return schema
+        if self.plain:
+            schema["title"] = self.info.title or field_title(self.key)
+            return schema
+        return _titled(schema, self.validator, self.key, self.info.title)
+
+
+def _value_schema(validator: Validator, defs: dict[str, Any]) -> dict[str, Any]:
+    """The schema of a field's value: a reference to a named type stands alone."""
+    schema = validator.schema(defs)
+    return {"$ref": schema["$ref"]} if "$ref" in schema else schema
+
+
+def _titled(
+    schema: dict[str, Any], validator: Validator, key: str, title: str | None
+) -> dict[str, Any]:
+    """pydantic titles a field after its key unless its type is named: the reference to a
+    model or an enum (even as `X | None`) carries no title."""
+    if title or not refers_to_named_type(validator):
+        schema["title"] = title or field_title(key)
+    return schema
 
 
 def is_named_type(validator: Validator) -> bool:
@@ -1222,11 +1236,7 @@ class ModelValidator(_Structured):
                     f"{self.cls.__name__}.{name}: computed field: {err}"
                 ) from None
             key = info.alias or name
-            field_schema = validator.schema(defs)
-            if "$ref" in field_schema:
-                field_schema = {"$ref": field_schema["$ref"]}
-            if info.title or not refers_to_named_type(validator):
-                field_schema["title"] = info.title or key.title().replace("_", " ")
+            field_schema = _titled(_value_schema(validator, defs), validator, key, info.title)
             info.documented(field_schema)
             properties[key] = field_schema
             required.append(key)

@@ -226,6 +226,11 @@ impl Components {
             .zip(&twins)
             .map(|(d, twin)| twin.is_some_and(|t| self.declared[t].declared != d.declared))
             .collect();
+        let refers: Vec<Vec<usize>> = self
+            .declared
+            .iter()
+            .map(|d| pending_ids(&d.pending))
+            .collect();
         // A schema that refers to a split one is split too: its two sides refer to two keys.
         loop {
             let mut changed = false;
@@ -233,7 +238,7 @@ impl Components {
                 let Some(twin) = *twin else { continue };
                 let refers_to_split = [id, twin]
                     .iter()
-                    .any(|&i| pending_ids(&self.declared[i].pending).any(|r| split[r]));
+                    .any(|&i| refers[i].iter().any(|&r| split[r]));
                 if !split[id] && refers_to_split {
                     split[id] = true;
                     split[twin] = true;
@@ -351,14 +356,25 @@ fn settle_refs(value: &mut Value, keys: &[String]) {
 }
 
 /// The declarations `schema` refers to.
-fn pending_ids(schema: &Value) -> impl Iterator<Item = usize> {
+fn pending_ids(schema: &Value) -> Vec<usize> {
+    fn walk(value: &Value, ids: &mut Vec<usize>) {
+        match value {
+            Value::Object(fields) => {
+                for (key, value) in fields {
+                    let pending = value.as_str().and_then(|r| r.strip_prefix(PENDING));
+                    match pending.and_then(|id| id.parse::<usize>().ok()) {
+                        Some(id) if key == "$ref" => ids.push(id),
+                        _ => walk(value, ids),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|item| walk(item, ids)),
+            _ => {}
+        }
+    }
     let mut ids = Vec::new();
-    let mut schema = schema.clone();
-    each_ref(&mut schema, &mut |value| {
-        let pending = value.as_str().and_then(|r| r.strip_prefix(PENDING));
-        ids.extend(pending.and_then(|id| id.parse::<usize>().ok()));
-    });
-    ids.into_iter()
+    walk(schema, &mut ids);
+    ids
 }
 
 #[cfg(test)]
