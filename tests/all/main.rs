@@ -27,6 +27,7 @@ mod python_errors;
 mod python_extra_types;
 mod python_forms;
 mod python_lifespan;
+mod python_metadata;
 mod python_middleware;
 mod python_models;
 mod python_oauth2;

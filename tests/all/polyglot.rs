@@ -137,3 +137,31 @@ async fn three_languages_serve_side_by_side() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_document_joins_what_each_component_says_of_the_app_under_the_manifest() {
+    let server = polyglot();
+    let (status, document) = get_json(server.url("/openapi.json")).await;
+    assert_eq!(status, 200, "{document}");
+    // The manifest's title over the Python app's; the rest of the Python app's info as
+    // FastAPI writes it; the version no one set is FastAPI's default.
+    assert_eq!(
+        document["info"],
+        json!({
+            "title": "Polyglot bookshop",
+            "summary": "Books, prices and reviews, from three languages.",
+            "version": "0.1.0",
+            "contact": {"name": "Bookshop team", "email": "books@example.com"},
+            "license": {"name": "Apache 2.0", "identifier": "Apache-2.0"},
+        })
+    );
+    // Tags in manifest order (catalog, then reviews); the first description of a name stands.
+    assert_eq!(
+        document["tags"],
+        json!([
+            {"name": "catalog", "description": "The books on sale."},
+            {"name": "reviews", "description": "What readers say, written by signed-in users."},
+        ])
+    );
+    assert!(document.get("servers").is_none(), "{document}");
+}

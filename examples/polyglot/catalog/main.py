@@ -10,7 +10,15 @@ from typing import Annotated
 
 from fastwasm import Depends, FastAPI, HTTPException, Path
 
-app = FastAPI()
+# What the document says of the app: the manifest's `title` goes over this one; the tags join
+# the other components' (the reviews component describes its own).
+app = FastAPI(
+    title="Catalog",
+    summary="Books, prices and reviews, from three languages.",
+    contact={"name": "Bookshop team", "email": "books@example.com"},
+    license_info={"name": "Apache 2.0", "identifier": "Apache-2.0"},
+    openapi_tags=[{"name": "catalog", "description": "The books on sale."}],
+)
 
 
 @dataclass

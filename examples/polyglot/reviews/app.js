@@ -3,7 +3,13 @@
 
 import { FastWasm, HTTPException, body, field, path } from 'fastwasm';
 
-const app = new FastWasm();
+const app = new FastWasm({
+  tags: [
+    { name: 'reviews', description: 'What readers say, written by signed-in users.' },
+    // The catalog component describes its tag first: its description stands.
+    { name: 'catalog', description: 'Books.' },
+  ],
+});
 
 /** Reviews by book id; a component instance serves one request, so this is the seed data. */
 const REVIEWS = {

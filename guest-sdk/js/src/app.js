@@ -25,10 +25,17 @@ const OPERATION_OPTIONS = [
   'includeInSchema',
 ];
 const PROVIDER_OPTIONS = ['params', 'dependencies', 'description', 'teardown'];
+// What `new FastWasm({...})` puts into the document's `info`, by OpenAPI's name.
+const INFO_OPTIONS = ['title', 'summary', 'description', 'version', 'termsOfService', 'contact', 'license'];
+const APP_OPTIONS = [...INFO_OPTIONS, 'tags', 'servers', 'externalDocs'];
 
 /**
  * An app: `const app = new FastWasm()`, then `app.get('/items/{id}', { params }, handler)` and
  * `app.provider('db', { teardown }, open)`, and `export default app`.
+ *
+ * `new FastWasm({ title, summary, description, version, termsOfService, contact, license,
+ * tags, servers, externalDocs })` says what the OpenAPI document says of the app (the
+ * manifest's `title`, `version` and `description` go over these).
  */
 export class FastWasm {
   #operations = new Map();
@@ -36,6 +43,19 @@ export class FastWasm {
   // Every named model of the app's bodies and responses, title → schema: one name in the
   // OpenAPI document must not stand for two different models.
   #models = new Map();
+  // The `app-info.openapi` fragment, JSON text, or undefined when nothing was said.
+  #openapi;
+
+  constructor(options = {}) {
+    checkOptions(options, APP_OPTIONS, 'new FastWasm()');
+    const fragment = {};
+    const info = Object.fromEntries(INFO_OPTIONS.filter((key) => options[key]).map((key) => [key, options[key]]));
+    if (Object.keys(info).length > 0) fragment.info = info;
+    for (const key of ['tags', 'servers', 'externalDocs']) {
+      if (options[key]) fragment[key] = options[key];
+    }
+    if (Object.keys(fragment).length > 0) this.#openapi = JSON.stringify(fragment);
+  }
 
   /** `GET path`: `app.get(path, handler)` or `app.get(path, options, handler)`. */
   get(path, options, handler) {
@@ -163,6 +183,7 @@ export class FastWasm {
         description: provider.description,
         openapi: undefined,
       })),
+      openapi: this.#openapi,
     };
   }
 

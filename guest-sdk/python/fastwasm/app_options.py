@@ -15,9 +15,9 @@ _HOST_DOCS = (
     "the host serves the docs: set `{key} = {value}` in the manifest's `[server]` (or "
     "`--{flag}` on the command line); an empty string turns it off"
 )
-_INFO = (
-    "the host writes the document's info from the manifest (`title`, `version`, `description` "
-    "in fastwasm.toml); this is not carried yet"
+_WEBHOOKS = (
+    "OpenAPI webhooks are not supported: document the requests the app sends in its "
+    "description"
 )
 
 #: Each keyword, the default that changes nothing, and why another value cannot be honoured.
@@ -45,14 +45,7 @@ _OPTIONS: dict[str, tuple[Any, str]] = {
     "root_path": ("", "a component's routes are placed by the manifest's `prefix`"),
     "root_path_in_servers": (True, "a component's routes are placed by the manifest's `prefix`"),
     "routes": (None, "declare the operations with the decorators"),
-    "summary": (None, _INFO),
-    "openapi_tags": (None, _INFO),
-    "servers": (None, _INFO),
-    "terms_of_service": (None, _INFO),
-    "contact": (None, _INFO),
-    "license_info": (None, _INFO),
-    "openapi_external_docs": (None, _INFO),
-    "webhooks": (None, _INFO),
+    "webhooks": (None, _WEBHOOKS),
     "callbacks": (None, "OpenAPI callbacks are not supported"),
     "separate_input_output_schemas": (
         True,

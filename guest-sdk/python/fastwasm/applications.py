@@ -3,10 +3,11 @@ providers, and the table of operations the host calls by id."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any, Callable, Sequence, TypeVar
 
-from . import app_options, declaration
+from . import app_options, declaration, openapi
 from .exception_handlers import Handler, check_handler
 from .dependencies import where
 from .exceptions import DeclarationError
@@ -31,17 +32,25 @@ class FastWasm(APIRouter):
         return {"item_id": item_id, "q": q}
     ```
 
-    `title`, `description` and `version` are kept for the code that reads them; the host
-    documents the app from its manifest. `lifespan` and `on_startup` run once per instance,
-    on its first call (see `lifespan`).
+    `title`, `summary`, `description`, `version`, `terms_of_service`, `contact`,
+    `license_info`, `openapi_tags`, `servers` and `openapi_external_docs` go into the
+    document, under the manifest's `title`, `version` and `description`. `lifespan` and
+    `on_startup` run once per instance, on its first call (see `lifespan`).
     """
 
     def __init__(
         self,
         *,
-        title: str = "FastAPI",
+        title: str | None = None,
+        summary: str | None = None,
         description: str = "",
-        version: str = "0.1.0",
+        version: str | None = None,
+        terms_of_service: str | None = None,
+        contact: dict[str, Any] | None = None,
+        license_info: dict[str, Any] | None = None,
+        openapi_tags: list[dict[str, Any]] | None = None,
+        servers: list[dict[str, Any]] | None = None,
+        openapi_external_docs: dict[str, Any] | None = None,
         dependencies: Sequence[DependsInfo] | None = None,
         responses: dict[int | str, Any] | None = None,
         deprecated: bool | None = None,
@@ -63,9 +72,34 @@ class FastWasm(APIRouter):
             deprecated=deprecated,
             include_in_schema=include_in_schema,
         )
-        self.title = title
+        self.title = title or "FastAPI"
+        self.summary = summary
         self.description = description
-        self.version = version
+        self.version = version or "0.1.0"
+        self.terms_of_service = terms_of_service
+        self.contact = contact
+        self.license_info = license_info
+        self.openapi_tags = openapi_tags
+        self.servers = servers or []
+        self.openapi_external_docs = openapi_external_docs
+        #: What the document says of the app (see `openapi.app_fragment`): only what was
+        #: given, so that the manifest's name stands for an untitled app.
+        self._openapi = _jsonable_fields(
+            openapi.app_fragment(
+                {
+                    "title": title,
+                    "summary": summary,
+                    "description": description,
+                    "version": version,
+                    "termsOfService": terms_of_service,
+                    "contact": contact,
+                    "license": license_info,
+                },
+                tags=openapi_tags,
+                servers=servers,
+                external_docs=openapi_external_docs,
+            )
+        )
         self.providers: dict[str, NamedProvider] = {}
         self._operations: dict[str, Route] | None = None
         #: The HTTP middleware, outermost first (see `middleware.base`).
@@ -207,7 +241,21 @@ class FastWasm(APIRouter):
         return declaration.AppInfo(
             operations=[route.declaration() for route in self.operations.values()],
             providers=[provider.declaration() for provider in self.providers.values()],
+            openapi=self._openapi,
         )
+
+
+def _jsonable_fields(fragment: dict[str, Any] | None) -> str | None:
+    """`fragment` as JSON text, or the build's error naming the `FastAPI(...)` call."""
+    if fragment is None:
+        return None
+    try:
+        return json.dumps(fragment)
+    except (TypeError, ValueError) as err:
+        raise DeclarationError(
+            f"{caller()}: the app's OpenAPI fields (`openapi_tags`, `servers`, `contact`, "
+            f"`license_info`, `openapi_external_docs`) must be JSON values: {err}"
+        ) from None
 
 
 FastAPI = FastWasm

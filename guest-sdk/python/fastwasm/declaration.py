@@ -69,3 +69,5 @@ class Provider:
 class AppInfo:
     operations: list[Operation]
     providers: list[Provider]
+    #: `info`, `tags`, `servers` and `externalDocs` of the document, as JSON object text.
+    openapi: str | None = None

@@ -49,6 +49,30 @@ def field_title(name: str) -> str:
     return name.title().replace("_", " ")
 
 
+def app_fragment(
+    info: dict[str, Any],
+    *,
+    tags: list[dict[str, Any]] | None,
+    servers: list[dict[str, Any]] | None,
+    external_docs: dict[str, Any] | None,
+) -> dict[str, Any] | None:
+    """What the app says of itself in the document, as `get_openapi` writes it: the `info`
+    fields given (`title`, `summary`, `description`, `version`, `termsOfService`, `contact`,
+    `license`), `tags`, `servers` and `externalDocs`, each left out when empty, nulls dropped.
+    The host puts the manifest's `title`, `version` and `description` over these."""
+    fragment: dict[str, Any] = {}
+    info = {key: value for key, value in info.items() if value}
+    for key, value in (
+        ("info", info),
+        ("servers", servers),
+        ("tags", tags),
+        ("externalDocs", external_docs),
+    ):
+        if value:
+            fragment[key] = without_nulls(value)
+    return fragment or None
+
+
 def without_nulls(value: Any) -> Any:
     """`value` without the object keys whose value is null, at any depth: FastAPI writes its
     document with `exclude_none`, which drops pydantic's `"default": null` (and any null in a

@@ -64,6 +64,7 @@ pub fn app_info(operations: Vec<wit::Operation>, providers: Vec<wit::Provider>) 
     AppInfo {
         operations,
         providers,
+        openapi: None,
     }
 }
 

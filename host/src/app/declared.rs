@@ -221,7 +221,7 @@ pub fn check_provider(
 }
 
 /// A declared `openapi` fragment: a JSON object, or nothing.
-fn openapi_fragment(text: Option<&str>) -> Result<Option<Map<String, Value>>> {
+pub(super) fn openapi_fragment(text: Option<&str>) -> Result<Option<Map<String, Value>>> {
     let Some(text) = text else { return Ok(None) };
     match serde_json::from_str(text) {
         Ok(Value::Object(fields)) => Ok(Some(fields)),

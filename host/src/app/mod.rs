@@ -120,6 +120,14 @@ impl App {
                 operations.push(op);
             }
         }
+        let described = components
+            .iter()
+            .filter_map(|component| {
+                openapi::app_fields::check(component.info.openapi.as_deref())
+                    .map_err(|err| anyhow!("component `{}`: {err}", component.spec.name))
+                    .transpose()
+            })
+            .collect::<Result<Vec<_>>>()?;
         let mut app = Self {
             name: manifest.name.clone(),
             components,
@@ -128,7 +136,7 @@ impl App {
             graph,
             openapi: Value::Null,
         };
-        app.openapi = openapi::document(&app, &manifest.info);
+        app.openapi = openapi::document(&app, &manifest.info, &described);
         Ok(app)
     }
 

@@ -35,14 +35,13 @@ pub struct Manifest {
     pub stores: Stores,
 }
 
-/// The OpenAPI `info` of the app: `title`, `version` and `description` at the top of the
-/// manifest, as FastAPI takes them in its constructor.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The OpenAPI `info` the manifest sets: `title`, `version` and `description` at its top, as
+/// FastAPI takes them in its constructor. What is unset here comes from the components (see
+/// `app::openapi`), else the app's name and `0.1.0`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApiInfo {
-    /// The app's name unless `title` is set.
-    pub title: String,
-    /// `0.1.0` unless `version` is set, as in FastAPI.
-    pub version: String,
+    pub title: Option<String>,
+    pub version: Option<String>,
     /// Markdown shown at the top of the docs.
     pub description: Option<String>,
 }
@@ -303,8 +302,8 @@ impl Manifest {
         let settings = server_settings(root, &raw.server)?;
         let stores = stores::parse(root, raw.stores)?;
         let info = ApiInfo {
-            title: raw.title.unwrap_or_else(|| name.clone()),
-            version: raw.version.unwrap_or_else(|| "0.1.0".to_owned()),
+            title: raw.title,
+            version: raw.version,
             description: raw.description,
         };
         Ok(Self {

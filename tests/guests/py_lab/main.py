@@ -14,6 +14,7 @@ from enum import Enum, IntEnum
 from typing import Annotated, NotRequired, TypedDict
 
 import fastwasm
+import app_metadata
 import error_handlers
 import background
 import error_order
@@ -51,8 +52,9 @@ from fastwasm.security import (
     SecurityScopes,
 )
 
-# FastAPI keywords given with their defaults change nothing, and are accepted.
-app = FastAPI(title="lab", docs_url="/docs", redirect_slashes=True, debug=False)
+# FastAPI keywords given with their defaults change nothing, and are accepted; the metadata
+# tutorials' keywords go into the document (see `app_metadata.py`).
+app = FastAPI(**app_metadata.METADATA, docs_url="/docs", redirect_slashes=True, debug=False)
 # The parameter options section, shared with FastAPI (see `param_options.py`).
 app.include_router(param_options.router)
 # Forms and files, shared with FastAPI (see `form_fields.py`).

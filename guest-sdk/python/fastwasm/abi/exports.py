@@ -123,6 +123,7 @@ def _app_info(info: declaration.AppInfo) -> types.AppInfo:
             )
             for provider in info.providers
         ],
+        openapi=info.openapi,
     )
 
 

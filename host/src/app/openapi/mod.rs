@@ -3,6 +3,7 @@
 //! what the server does. The layout follows FastAPI's `get_openapi`, field for field, so a
 //! Python app documents itself as it did on FastAPI and clients generated from it keep working.
 
+pub mod app_fields;
 mod components;
 
 use super::declared::Operation;
@@ -25,8 +26,9 @@ const HIDDEN: &str = "x-fastwasm-hidden";
 /// `deprecated`, `openapi_examples`, `example`).
 const PARAMETER_MARKER: &str = "x-fastwasm-parameter";
 
-/// The OpenAPI document of `app`.
-pub fn document(app: &App, info: &ApiInfo) -> Value {
+/// The OpenAPI document of `app`: `info` and the app's other top fields from the manifest
+/// and from what its components say of the app (`described`, see `app_fields`).
+pub fn document(app: &App, info: &ApiInfo, described: &[Map<String, Value>]) -> Value {
     let mut components = Components::default();
     let mut paths = Map::new();
     for op in &app.operations {
@@ -43,17 +45,11 @@ pub fn document(app: &App, info: &ApiInfo) -> Value {
             .or_insert_with(|| Value::Object(Map::new()));
         path[op.method.as_str().to_ascii_lowercase()] = Value::Object(entry);
     }
-    let mut info_object = Map::new();
-    info_object.insert("title".into(), info.title.clone().into());
-    if let Some(description) = &info.description {
-        info_object.insert("description".into(), description.clone().into());
-    }
-    info_object.insert("version".into(), info.version.clone().into());
     let mut paths = Value::Object(paths);
     let components = components.finish(&mut paths);
     let mut doc = Map::new();
     doc.insert("openapi".into(), OPENAPI_VERSION.into());
-    doc.insert("info".into(), Value::Object(info_object));
+    doc.extend(app_fields::merge(&app.name, info, described));
     doc.insert("paths".into(), paths);
     if let Some(components) = components {
         doc.insert("components".into(), components);

@@ -50,6 +50,7 @@ impl metadata::Guest for Mismatch {
                 answers_invalid: false,
             }],
             providers: Vec::new(),
+            openapi: None,
         }
     }
 }
