@@ -7,6 +7,7 @@ use crate::config::{Manifest, SettingFlags, markdown_table};
 use crate::guest::{self, Kind, Runtime};
 use crate::http::Server;
 use crate::reload::{Launch, Mode, Reloader};
+use crate::telemetry::logging::{self, LogFormat};
 use anyhow::{Context, Result, anyhow};
 use clap::{Args, Parser, Subcommand};
 use std::collections::{BTreeMap, HashMap};
@@ -20,6 +21,16 @@ use std::sync::Arc;
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// How log lines are written on stderr: `human`, or `json` (one object per line: time,
+    /// level, target, request id, component, operation, message and the other fields).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value_t,
+        env = "FASTWASM_LOG_FORMAT"
+    )]
+    log_format: LogFormat,
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,7 +133,7 @@ fn parse_override(text: &str) -> Result<(String, String), String> {
 /// Runs the command line; the process's exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    let _logging = crate::logging::init();
+    let _logging = logging::init(cli.log_format);
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -9,7 +9,8 @@
 //!   parameter validation, the dependency graph — built from what components declare;
 //! - `guest`: turning bytes into instances and calling them — engine, compile cache, bindings,
 //!   capabilities, instance reuse, the blocking pool, the one call path;
-//! - `config`: what the user wrote — the manifest and the settings.
+//! - `config`: what the user wrote — the manifest and the settings;
+//! - `telemetry`: logs and metrics, which every layer above records into.
 #![deny(missing_docs)]
 
 mod app;
@@ -20,7 +21,7 @@ mod config;
 pub mod fuzzing;
 mod guest;
 mod http;
-mod logging;
 mod reload;
+mod telemetry;
 
 pub use cli::main;

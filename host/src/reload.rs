@@ -117,7 +117,9 @@ impl Reloader {
     /// Loads the app again and swaps it in; on any error, logs it and keeps the running app.
     pub async fn reload(&mut self, reason: &str) -> bool {
         let started = Instant::now();
-        match self.try_reload().await {
+        let outcome = self.try_reload().await;
+        self.runtime.metrics().reload(outcome.is_ok());
+        match outcome {
             Ok(summary) => {
                 tracing::info!(target: "reload", %reason, "reloaded in {:.2?}: {summary}", started.elapsed());
                 true

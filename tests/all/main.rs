@@ -14,6 +14,7 @@ mod hello;
 mod javascript;
 mod lifecycle;
 mod load_errors;
+mod observability;
 mod openapi;
 mod openapi_js;
 mod openapi_rust;

@@ -422,6 +422,9 @@ settings! {
     /// A path no route takes, whose twin with the trailing slash added or removed is taken, is
     /// answered 307 to that twin (FastAPI's `redirect_slashes`).
     redirect_slashes: bool = "true", any;
+    /// Whether `/_fastwasm/metrics` answers the host's metrics in Prometheus's text format
+    /// (OpenMetrics for a scraper that asks for it).
+    metrics: bool = "true", any;
     /// Origins whose pages may call the API from a browser (CORS, as FastAPI's
     /// `CORSMiddleware`): `https://app.example.com`, comma-separated, or `*` for any; with
     /// neither this nor `cors_allow_origin_regex`, no CORS headers are sent.

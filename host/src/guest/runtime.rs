@@ -17,6 +17,7 @@ use super::exports::{Exports, Kind};
 use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
 use crate::config::{ComponentSpec, Settings, Stores};
+use crate::telemetry::Metrics;
 use anyhow::{Context, Result, anyhow, bail};
 use std::sync::Arc;
 use std::time::Instant;
@@ -37,6 +38,8 @@ pub struct Runtime {
     stores: Arc<StoreSet>,
     /// One clone per open WebSocket session.
     websockets: Arc<()>,
+    /// The process's metrics, which every layer records into.
+    metrics: Arc<Metrics>,
 }
 
 impl Runtime {
@@ -57,6 +60,7 @@ impl Runtime {
             linker,
             settings,
             websockets: Arc::new(()),
+            metrics: Arc::new(Metrics::new()),
         })
     }
 
@@ -87,6 +91,11 @@ impl Runtime {
     /// effect on restart.
     pub fn stores(&self) -> Stores {
         self.stores.definitions()
+    }
+
+    /// The process's metrics.
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The blocking pool sync exports run on.

@@ -3,13 +3,13 @@
 //! and styles come from crates that package them (`swagger-ui-dist`, `aide`) and are served by
 //! this host, never from a CDN: the docs work offline and behind a firewall.
 
-use super::respond::{self, HttpResponse, ResponseBody};
+use super::respond::{self, HttpResponse};
 use crate::app::App;
 use crate::config::{DocsPaths, Settings};
 use bytes::Bytes;
 use http_body_util::BodyExt;
-use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
-use hyper::{Method, Request, Response, StatusCode};
+use hyper::header::{CACHE_CONTROL, HeaderValue};
+use hyper::{Method, Request, StatusCode};
 use std::sync::Mutex;
 use tokio::sync::OnceCell;
 use tower_service::Service;
@@ -55,7 +55,7 @@ impl Docs {
             Page::SwaggerFile(index) => {
                 let files = self.swagger.get_or_init(swagger_files).await;
                 let (_, content_type) = SWAGGER_FILES[index];
-                let mut response = whole(files[index].clone(), content_type);
+                let mut response = respond::whole(files[index].clone(), content_type);
                 // The files change only with the fastwasm binary: let browsers keep them.
                 response
                     .headers_mut()
@@ -179,15 +179,7 @@ async fn swagger_files() -> Vec<Bytes> {
 }
 
 fn html(page: Bytes) -> HttpResponse {
-    whole(page, "text/html; charset=utf-8")
-}
-
-fn whole(bytes: Bytes, content_type: &'static str) -> HttpResponse {
-    let mut response = Response::new(ResponseBody::whole(bytes));
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
-    response
+    respond::whole(page, "text/html; charset=utf-8")
 }
 
 fn escape_html(text: &str) -> String {

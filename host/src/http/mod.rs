@@ -8,6 +8,7 @@ mod connection;
 mod cors;
 mod docs;
 mod health;
+mod metrics;
 mod pipeline;
 mod redirect;
 mod request_id;

@@ -18,6 +18,8 @@ use crate::guest::{
     Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Refused, Runtime, Stalled,
     types,
 };
+use crate::telemetry::Metrics;
+use crate::telemetry::metrics::FailureKind;
 use bytes::Bytes;
 use http_body_util::BodyExt;
 use hyper::body::Incoming;
@@ -159,7 +161,7 @@ pub async fn respond(
         }
         other => other,
     });
-    render(&app, op, outcome, settings)
+    render(&app, op, outcome, settings, runtime.metrics())
 }
 
 /// A streamed request body and the signal that the host stopped reading it early.
@@ -367,6 +369,7 @@ pub fn render(
     op: &Operation,
     outcome: Result<Answer, CallError>,
     settings: &Settings,
+    metrics: &Metrics,
 ) -> HttpResponse {
     let timeout = settings.request_timeout;
     let caps = Caps {
@@ -375,22 +378,27 @@ pub fn render(
     };
     let component = &app.components[op.component];
     let (name, version) = (&component.spec.name, component.version());
+    let failed = |kind| metrics.failure(name, &op.id, kind);
     match outcome {
         Ok(answer) => respond::from_answer(answer, caps).unwrap_or_else(|reason| {
             tracing::error!(component = %name, %version, operation = %op.id,
                 "malformed response from the guest: {reason}");
+            failed(FailureKind::Malformed);
             respond::status(StatusCode::INTERNAL_SERVER_ERROR)
         }),
         Err(CallError::Overloaded(shortage)) => {
             tracing::warn!(operation = %op.id, "answering 503: {shortage}");
+            failed(FailureKind::Overloaded);
             respond::status(StatusCode::SERVICE_UNAVAILABLE)
         }
         Err(CallError::Timeout) => {
             tracing::warn!(component = %name, %version, operation = %op.id,
                 "timed out after {timeout:?}");
+            failed(FailureKind::Timeout);
             respond::status(StatusCode::GATEWAY_TIMEOUT)
         }
         Err(CallError::Guest(err)) => {
+            failed(FailureKind::Trap);
             // One line with the cause for operators; the wasm backtrace at debug level.
             tracing::error!(component = %name, %version, operation = %op.id,
                 "guest failed: {}", err.root_cause());

@@ -74,6 +74,15 @@ impl Body for ResponseBody {
     }
 }
 
+/// A 200 of `bytes`, whole, with `content_type`.
+pub fn whole(bytes: impl Into<Bytes>, content_type: &'static str) -> HttpResponse {
+    let mut response = Response::new(ResponseBody::whole(bytes.into()));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
 /// A JSON response.
 pub fn json(status: StatusCode, body: &Value) -> HttpResponse {
     let mut response = Response::new(ResponseBody::whole(body.to_string()));

@@ -6,6 +6,7 @@ use super::connection::{self, ShedLog};
 use super::cors::Cors;
 use super::docs::Docs;
 use super::health;
+use super::metrics;
 use super::pipeline::{self, Served};
 use super::request_id;
 use super::respond::{self, HttpResponse};
@@ -13,6 +14,7 @@ use crate::app::App;
 use crate::config::Settings;
 use crate::guest::REQUEST_ID;
 use crate::guest::Runtime;
+use crate::telemetry::metrics::RequestLabels;
 use anyhow::Result;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
@@ -49,6 +51,8 @@ pub struct Server {
     docs: Docs,
     /// The CORS policy, when the settings allow an origin.
     cors: Option<Cors>,
+    /// Where the metrics are scraped.
+    metrics_path: String,
 }
 
 impl Server {
@@ -62,6 +66,7 @@ impl Server {
             draining: AtomicBool::new(false),
             docs: Docs::new(&settings),
             cors: Cors::new(&settings),
+            metrics_path: metrics::path(),
             settings,
         })
     }
@@ -167,11 +172,17 @@ impl Server {
         peer: SocketAddr,
     ) -> Result<HttpResponse, Infallible> {
         let draining = self.draining.load(Ordering::Relaxed);
-        // Probes come every few seconds from every balancer: answered before the app, unlogged.
+        // Scrapes and probes come every few seconds: answered before the app, unlogged,
+        // uncounted.
+        if self.settings.metrics && req.uri().path() == self.metrics_path {
+            let metrics = self.runtime.metrics();
+            return Ok(metrics::answer(req.method(), req.headers(), metrics));
+        }
         if let Some(answer) = health::answer(req.method(), req.uri().path(), draining) {
             return Ok(answer);
         }
         let started = Instant::now();
+        let _in_flight = self.runtime.metrics().in_flight();
         let request_id = request_id::ensure(req.headers_mut());
         let (method, path) = (req.method().clone(), req.uri().path().to_owned());
         let mut served = Served::default();
@@ -204,6 +215,17 @@ impl Server {
         if let Some(cors) = cors {
             cors.decorate(origin.as_ref(), &mut response);
         }
+        let took = started.elapsed();
+        let unrouted = || "-".to_owned();
+        self.runtime.metrics().request(
+            &RequestLabels {
+                component: served.component.clone().unwrap_or_else(unrouted),
+                operation: served.operation.clone().unwrap_or_else(unrouted),
+                method: method.as_str().to_owned(),
+                status: response.status().as_u16(),
+            },
+            took,
+        );
         tracing::info!(
             target: "access",
             %peer,
@@ -212,7 +234,7 @@ impl Server {
             component = %served.component.as_deref().unwrap_or("-"),
             "{method} {path} {} {:.2?}",
             response.status().as_u16(),
-            started.elapsed(),
+            took,
         );
         if let Ok(value) = HeaderValue::from_str(&request_id) {
             response.headers_mut().insert(REQUEST_ID, value);

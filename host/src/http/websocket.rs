@@ -137,7 +137,7 @@ pub async fn serve(
                     "the WebSocket task ended without an answer"
                 ))),
             };
-            render(&app, op, outcome, settings)
+            render(&app, op, outcome, settings, runtime.metrics())
         }
     }
 }

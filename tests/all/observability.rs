@@ -1,0 +1,152 @@
+//! What an operator reads: the Prometheus scrape at `/_fastwasm/metrics` after known traffic
+//! (parsed with a Prometheus text parser), and JSON log lines (`--log-format json`).
+
+use crate::support::{Server, client, get, send};
+use fastwasm_test_artifacts::HELLO;
+use prometheus_parse::{Scrape, Value};
+use std::time::Duration;
+
+fn hello(flags: &[&str]) -> Server {
+    Server::start(&[("hello", HELLO, "")], flags)
+}
+
+async fn scrape(server: &Server) -> Scrape {
+    let (status, headers, body) = get(server.url("/_fastwasm/metrics")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        headers["content-type"],
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    Scrape::parse(body.lines().map(|line| Ok(line.to_owned()))).unwrap()
+}
+
+/// The value of the sample `metric` whose labels include every one of `labels`.
+fn value(scrape: &Scrape, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    scrape
+        .samples
+        .iter()
+        .find(|sample| {
+            sample.metric == metric
+                && labels
+                    .iter()
+                    .all(|(name, value)| sample.labels.get(name) == Some(*value))
+        })
+        .map(|sample| match &sample.value {
+            Value::Counter(v) | Value::Gauge(v) | Value::Untyped(v) => *v,
+            // A histogram's `+Inf` bucket: how many were observed.
+            Value::Histogram(buckets) => buckets.iter().map(|b| b.count).fold(0.0, f64::max),
+            Value::Summary(_) => panic!("no summaries are kept"),
+        })
+}
+
+#[tokio::test]
+async fn a_scrape_counts_the_traffic_by_operation_and_status() {
+    let server = hello(&[]);
+    for path in [
+        "/items/42",
+        "/items/42",
+        "/items/42",
+        "/items/abc",
+        "/nowhere",
+        "/nowhere",
+    ] {
+        get(server.url(path)).await;
+    }
+    let scrape = scrape(&server).await;
+    let requests = |operation, status| {
+        value(
+            &scrape,
+            "fastwasm_http_requests_total",
+            &[
+                ("operation", operation),
+                ("method", "GET"),
+                ("status", status),
+            ],
+        )
+    };
+    assert_eq!(requests("read_item", "200"), Some(3.0));
+    // A 422 the host answered still belongs to the operation it was routed to.
+    assert_eq!(requests("read_item", "422"), Some(1.0));
+    assert_eq!(requests("-", "404"), Some(2.0));
+    let labels = [("component", "hello"), ("operation", "read_item")];
+    assert_eq!(
+        value(&scrape, "fastwasm_http_request_duration_seconds", &labels),
+        Some(4.0)
+    );
+    // The scrape itself is neither in flight nor counted.
+    assert_eq!(
+        value(&scrape, "fastwasm_http_requests_in_flight", &[]),
+        Some(0.0)
+    );
+    assert!(
+        !scrape
+            .samples
+            .iter()
+            .any(|s| s.labels.values().any(|v| v.contains("metrics"))),
+        "{:?}",
+        scrape.samples
+    );
+    let rss = value(&scrape, "process_resident_memory_bytes", &[]).unwrap();
+    assert!(rss > 1024.0 * 1024.0, "{rss}");
+
+    // A scraper that asks for OpenMetrics gets it.
+    let request = client().get(server.url("/_fastwasm/metrics")).header(
+        "accept",
+        "application/openmetrics-text;version=1.0.0,text/plain;q=0.5",
+    );
+    let (status, headers, body) = send(request).await;
+    assert_eq!(status, 200);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    assert!(body.ends_with("# EOF\n"), "{body}");
+}
+
+#[tokio::test]
+async fn the_metrics_setting_turns_the_endpoint_off() {
+    let server = hello(&["--metrics", "false"]);
+    let (status, _, body) = get(server.url("/_fastwasm/metrics")).await;
+    assert_eq!(status, 404, "{body}");
+}
+
+#[tokio::test]
+async fn json_logs_are_one_object_per_line_with_the_request_id() {
+    let server = hello(&["--log-format", "json"]);
+    let request = client()
+        .get(server.url("/items/42"))
+        .header("x-request-id", "rid-json-1");
+    let (status, _, _) = send(request).await;
+    assert_eq!(status, 200);
+    server
+        .wait_for_log(&["rid-json-1"], Duration::from_secs(10))
+        .expect("the access line");
+    let lines: Vec<serde_json::Value> = server
+        .logs()
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|err| panic!("{err}: {line}")))
+        .collect();
+    for line in &lines {
+        let keys: Vec<&str> = line
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(keys[..3], ["time", "level", "target"], "{line}");
+        assert!(line["time"].as_str().unwrap().ends_with('Z'), "{line}");
+    }
+    let access = lines
+        .iter()
+        .find(|line| line["request_id"] == "rid-json-1")
+        .unwrap();
+    assert_eq!(access["target"], "access");
+    assert_eq!(access["level"], "INFO");
+    assert_eq!(access["component"], "hello");
+    assert_eq!(access["operation"], "read_item");
+    let message = access["message"].as_str().unwrap();
+    assert!(message.starts_with("GET /items/42 200 "), "{message}");
+}
