@@ -7,12 +7,12 @@ use crate::telemetry::metrics::{self, Metrics};
 use hyper::header::ACCEPT;
 use hyper::{HeaderMap, Method, StatusCode};
 
-/// The path the metrics are served at, within the reserved prefix.
-pub fn path() -> String {
-    format!("{RESERVED_PREFIX}/metrics")
+/// Whether `path` is where the metrics are served: `/metrics` within the reserved prefix.
+pub fn serves(path: &str) -> bool {
+    path.strip_prefix(RESERVED_PREFIX) == Some("/metrics")
 }
 
-/// The scrape, for a GET (or HEAD) of `path()`: OpenMetrics when the scraper's `Accept` asks
+/// The scrape, for a GET (or HEAD) of the metrics path: OpenMetrics when the scraper's `Accept` asks
 /// for it (Prometheus does, when it may), Prometheus's text format otherwise.
 pub fn answer(method: &Method, headers: &HeaderMap, metrics: &Metrics) -> HttpResponse {
     if method != Method::GET && method != Method::HEAD {

@@ -85,11 +85,8 @@ pub fn whole(bytes: impl Into<Bytes>, content_type: &'static str) -> HttpRespons
 
 /// A JSON response.
 pub fn json(status: StatusCode, body: &Value) -> HttpResponse {
-    let mut response = Response::new(ResponseBody::whole(body.to_string()));
+    let mut response = whole(body.to_string(), "application/json");
     *response.status_mut() = status;
-    response
-        .headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     response
 }
 

@@ -14,7 +14,7 @@ use crate::app::App;
 use crate::config::Settings;
 use crate::guest::REQUEST_ID;
 use crate::guest::Runtime;
-use crate::telemetry::metrics::RequestLabels;
+use crate::telemetry::metrics::{OperationLabels, RequestLabels};
 use anyhow::Result;
 use arc_swap::ArcSwap;
 use hyper::body::Incoming;
@@ -51,8 +51,6 @@ pub struct Server {
     docs: Docs,
     /// The CORS policy, when the settings allow an origin.
     cors: Option<Cors>,
-    /// Where the metrics are scraped.
-    metrics_path: String,
 }
 
 impl Server {
@@ -66,7 +64,6 @@ impl Server {
             draining: AtomicBool::new(false),
             docs: Docs::new(&settings),
             cors: Cors::new(&settings),
-            metrics_path: metrics::path(),
             settings,
         })
     }
@@ -174,7 +171,7 @@ impl Server {
         let draining = self.draining.load(Ordering::Relaxed);
         // Scrapes and probes come every few seconds: answered before the app, unlogged,
         // uncounted.
-        if self.settings.metrics && req.uri().path() == self.metrics_path {
+        if self.settings.metrics && metrics::serves(req.uri().path()) {
             let metrics = self.runtime.metrics();
             return Ok(metrics::answer(req.method(), req.headers(), metrics));
         }
@@ -216,16 +213,6 @@ impl Server {
             cors.decorate(origin.as_ref(), &mut response);
         }
         let took = started.elapsed();
-        let unrouted = || "-".to_owned();
-        self.runtime.metrics().request(
-            &RequestLabels {
-                component: served.component.clone().unwrap_or_else(unrouted),
-                operation: served.operation.clone().unwrap_or_else(unrouted),
-                method: method.as_str().to_owned(),
-                status: response.status().as_u16(),
-            },
-            took,
-        );
         tracing::info!(
             target: "access",
             %peer,
@@ -234,6 +221,19 @@ impl Server {
             component = %served.component.as_deref().unwrap_or("-"),
             "{method} {path} {} {:.2?}",
             response.status().as_u16(),
+            took,
+        );
+        // After the log line, which reads them: the names move into the labels.
+        let unrouted = || "-".to_owned();
+        self.runtime.metrics().request(
+            &RequestLabels {
+                operation: OperationLabels {
+                    component: served.component.unwrap_or_else(unrouted),
+                    operation: served.operation.unwrap_or_else(unrouted),
+                },
+                method: method.as_str().to_owned(),
+                status: response.status().as_u16(),
+            },
             took,
         );
         if let Ok(value) = HeaderValue::from_str(&request_id) {

@@ -26,14 +26,14 @@ pub const OPENMETRICS_CONTENT_TYPE: &str =
 /// A request, by what served it and how it was answered.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    /// `-` for a request no operation took (a 404, the docs, a CORS preflight).
-    pub component: String,
-    pub operation: String,
+    #[prometheus(flatten)]
+    pub operation: OperationLabels,
     pub method: String,
     pub status: u16,
 }
 
-/// An operation, for its latency.
+/// An operation, for its latency: `-` for a request no operation took (a 404, the docs, a
+/// CORS preflight).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OperationLabels {
     pub component: String,
@@ -170,13 +170,9 @@ impl Metrics {
     /// One answered request; `latency` is recorded for routed ones only.
     pub fn request(&self, labels: &RequestLabels, latency: Duration) {
         self.requests.get_or_create(labels).inc();
-        if labels.operation != "-" {
-            let operation = OperationLabels {
-                component: labels.component.clone(),
-                operation: labels.operation.clone(),
-            };
+        if labels.operation.operation != "-" {
             self.latency
-                .get_or_create(&operation)
+                .get_or_create(&labels.operation)
                 .observe(latency.as_secs_f64());
         }
     }
@@ -260,8 +256,10 @@ mod tests {
     fn a_scrape_has_every_family_and_the_figures_recorded() {
         let metrics = Metrics::new();
         let labels = RequestLabels {
-            component: "api".into(),
-            operation: "read_item".into(),
+            operation: OperationLabels {
+                component: "api".into(),
+                operation: "read_item".into(),
+            },
             method: "GET".into(),
             status: 200,
         };
