@@ -1,8 +1,10 @@
 //! What an operator reads: the Prometheus scrape at `/_fastwasm/metrics` after known traffic
-//! (parsed with a Prometheus text parser), and JSON log lines (`--log-format json`).
+//! (parsed with a Prometheus text parser) — requests, instances, the sync pool's queue,
+//! outbound calls — and JSON log lines (`--log-format json`).
 
-use crate::support::{Server, client, get, send};
-use fastwasm_test_artifacts::HELLO;
+use crate::support::{Server, client, get, get_json, granted_app, send, shared_cache};
+use crate::upstream::Upstream;
+use fastwasm_test_artifacts::{FAULTS, HELLO, OUTBOUND};
 use prometheus_parse::{Scrape, Value};
 use std::time::Duration;
 
@@ -103,6 +105,120 @@ async fn a_scrape_counts_the_traffic_by_operation_and_status() {
             .starts_with("application/openmetrics-text")
     );
     assert!(body.ends_with("# EOF\n"), "{body}");
+}
+
+#[tokio::test]
+async fn instances_are_counted_by_what_they_are_kept_for() {
+    let server = hello(&["--sync-workers", "3"]);
+    // `/` is a sync operation (a pooled instance), `/items/{id}` an async one (shared).
+    for path in ["/", "/", "/", "/items/1", "/items/2"] {
+        assert_eq!(get(server.url(path)).await.0, 200, "{path}");
+    }
+    let scrape = scrape(&server).await;
+    let instances = |reuse| {
+        value(
+            &scrape,
+            "fastwasm_instances",
+            &[("component", "hello"), ("reuse", reuse)],
+        )
+    };
+    assert_eq!(instances("pooled"), Some(1.0));
+    assert_eq!(instances("shared"), Some(1.0));
+    assert_eq!(instances("request"), Some(0.0));
+    // The instance that described the component at load is gone.
+    assert_eq!(instances("load"), Some(0.0));
+    let hello = [("component", "hello")];
+    assert_eq!(value(&scrape, "fastwasm_instances_idle", &hello), Some(1.0));
+    assert_eq!(
+        value(&scrape, "fastwasm_instances_starting", &hello),
+        Some(0.0)
+    );
+    // Three instantiations: the one at load, the pooled one and the shared one.
+    assert_eq!(
+        value(&scrape, "fastwasm_instantiation_duration_seconds", &hello),
+        Some(3.0)
+    );
+    assert_eq!(value(&scrape, "fastwasm_sync_workers", &[]), Some(3.0));
+    assert_eq!(value(&scrape, "fastwasm_sync_workers_busy", &[]), Some(0.0));
+    assert_eq!(value(&scrape, "fastwasm_sync_queue_depth", &[]), Some(0.0));
+}
+
+#[tokio::test]
+async fn the_sync_queue_shows_calls_waiting_for_a_worker() {
+    let server = Server::start(
+        &[("faults", FAULTS, "")],
+        &["--sync-workers", "1", "--request-timeout", "3s"],
+    );
+    // One call spins on the only worker until its deadline; the next waits for it.
+    let spinning = tokio::spawn(get(server.url("/spin")));
+    let until = std::time::Instant::now() + Duration::from_secs(2);
+    while value(&scrape(&server).await, "fastwasm_sync_workers_busy", &[]) != Some(1.0) {
+        assert!(std::time::Instant::now() < until, "the spin never ran");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let waiting = tokio::spawn(get(server.url("/ok")));
+    let mut queued = None;
+    while std::time::Instant::now() < until + Duration::from_secs(1) {
+        queued = value(&scrape(&server).await, "fastwasm_sync_queue_depth", &[]);
+        if queued == Some(1.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert_eq!(queued, Some(1.0), "the waiting call is not counted");
+    assert_eq!(spinning.await.unwrap().0, 504);
+    assert_eq!(waiting.await.unwrap().0, 200);
+    let scrape = scrape(&server).await;
+    assert_eq!(value(&scrape, "fastwasm_sync_queue_depth", &[]), Some(0.0));
+    assert_eq!(value(&scrape, "fastwasm_sync_workers_busy", &[]), Some(0.0));
+    let timeouts = [("operation", "spin"), ("kind", "timeout")];
+    assert_eq!(
+        value(&scrape, "fastwasm_guest_failures_total", &timeouts),
+        Some(1.0)
+    );
+}
+
+#[tokio::test]
+async fn outbound_calls_are_counted_by_status_and_failure() {
+    let upstream = Upstream::start().await;
+    let dir = granted_app(
+        "caller",
+        OUTBOUND,
+        &[&format!("http://127.0.0.1:{}", upstream.addr.port())],
+        "",
+        "",
+    );
+    let server = Server::start_at(dir.path(), &[], &shared_cache());
+    let call = |url: String| {
+        let url = server.url_with("/call", &[("url", &url)]);
+        async move { get_json(url).await }
+    };
+    for _ in 0..2 {
+        let (status, answer) = call(upstream.url("/delay?ms=0")).await;
+        assert_eq!((status, &answer["status"]), (200, &200.into()), "{answer}");
+    }
+    call(upstream.url("/status?code=503")).await;
+    // Another origin: denied by the allow-list.
+    call("http://127.0.0.1:9/".into()).await;
+    let scrape = scrape(&server).await;
+    let outbound = |outcome| {
+        value(
+            &scrape,
+            "fastwasm_outbound_requests_total",
+            &[("component", "caller"), ("outcome", outcome)],
+        )
+    };
+    assert_eq!(outbound("200"), Some(2.0));
+    assert_eq!(outbound("503"), Some(1.0));
+    assert_eq!(outbound("denied"), Some(1.0));
+    assert_eq!(
+        value(
+            &scrape,
+            "fastwasm_outbound_request_duration_seconds",
+            &[("component", "caller")]
+        ),
+        Some(4.0)
+    );
 }
 
 #[tokio::test]

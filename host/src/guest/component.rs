@@ -11,6 +11,7 @@ use super::instances::{PooledInstances, SharedInstances, Sharing};
 use super::pool::{BlockingPool, Priority};
 use super::streams::IncomingBody;
 use crate::config::{ComponentSpec, Isolation};
+use crate::telemetry::metrics::Reuse;
 use std::sync::Arc;
 use tokio::sync::watch;
 use wasmtime::format_err;
@@ -47,11 +48,13 @@ impl Component {
             Sharing {
                 concurrency: prepared.settings.instance_concurrency,
                 max_requests: prepared.settings.instance_max_requests,
+                reuse: Reuse::Shared,
             }
         } else {
             Sharing {
                 concurrency: 1,
                 max_requests: 1,
+                reuse: Reuse::Request,
             }
         };
         let shared = SharedInstances::new(prepared.clone(), sharing);
@@ -171,8 +174,9 @@ impl Component {
         priority: Priority,
     ) -> Vec<Result<Reply, CallError>> {
         let prepared = &self.prepared;
+        let reuse = Reuse::Request;
         instance::run(
-            kind, prepared, slot, operation, calls, deadline, pool, priority,
+            kind, prepared, slot, reuse, operation, calls, deadline, pool, priority,
         )
         .await
     }
@@ -190,8 +194,9 @@ impl Component {
         priority: Priority,
     ) -> Result<Reply, CallError> {
         let prepared = &self.prepared;
+        let reuse = Reuse::Request;
         instance::run_one(
-            kind, prepared, slot, operation, call, deadline, pool, priority,
+            kind, prepared, slot, reuse, operation, call, deadline, pool, priority,
         )
         .await
     }

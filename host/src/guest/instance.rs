@@ -16,6 +16,7 @@ use super::capabilities::{GuestState, GuestTag};
 use super::exports::{Bound, Exports, Kind};
 use super::pool::{BlockingPool, Priority};
 use crate::config::{ComponentSpec, Settings};
+use crate::telemetry::metrics::{GaugeGuard, InstanceFigures, Reuse};
 use std::sync::Arc;
 use tokio::time::Instant;
 use wasmtime::component::InstancePre;
@@ -36,6 +37,8 @@ pub struct Prepared {
     outbound: Arc<Outbound>,
     /// The key-value stores it may use.
     key_value: Arc<KeyValue>,
+    /// Its instances, for the metrics.
+    pub(super) figures: InstanceFigures,
 }
 
 /// What the instances of every component draw on together.
@@ -44,6 +47,8 @@ pub struct Shares {
     pub budget: Arc<Budget>,
     /// Their linear memory together.
     pub memory: Arc<MemoryBudget>,
+    /// The component's instance figures.
+    pub figures: InstanceFigures,
     /// The component's outbound side.
     pub outbound: Arc<Outbound>,
     /// The component's key-value stores.
@@ -71,35 +76,41 @@ impl Prepared {
             memory: shares.memory,
             outbound: shares.outbound,
             key_value: shares.key_value,
+            figures: shares.figures,
         }
     }
 
-    /// A new instance tagged `operation` in the log, whose wasm must stop by `deadline`. Holds
-    /// a permit of the instance budget while it lives: `Overloaded` when none is left.
+    /// A new instance tagged `operation` in the log, kept for `reuse`, whose wasm must stop by
+    /// `deadline`. Holds a permit of the instance budget while it lives: `Overloaded` when none
+    /// is left.
     pub async fn instantiate(
         &self,
         operation: &str,
         deadline: Deadline,
+        reuse: Reuse,
     ) -> Result<Instance, CallError> {
         let permit = self
             .budget
             .acquire()
             .ok_or(CallError::Overloaded(Shortage::Instances))?;
-        self.start(operation, deadline, Some(permit)).await
+        self.start(operation, deadline, reuse, Some(permit)).await
     }
 
     /// A new instance outside the budget, for `describe` while the component loads (the
     /// engine's pool keeps room for these).
     pub async fn instantiate_for_load(&self, deadline: Deadline) -> Result<Instance, CallError> {
-        self.start("describe", deadline, None).await
+        self.start("describe", deadline, Reuse::Load, None).await
     }
 
     async fn start(
         &self,
         operation: &str,
         deadline: Deadline,
+        reuse: Reuse,
         permit: Option<Permit>,
     ) -> Result<Instance, CallError> {
+        let _starting = self.figures.starting();
+        let began = Instant::now();
         let started = async {
             let mut retried = false;
             loop {
@@ -107,10 +118,12 @@ impl Prepared {
                 match self.pre.instantiate_async(&mut store).await {
                     Ok(instance) => {
                         let bound = self.exports.bind(&mut store, &instance)?;
+                        self.figures.started(began.elapsed());
                         return Ok(Instance {
                             store,
                             bound,
                             _permit: permit,
+                            _alive: self.figures.alive(reuse),
                             followups: Vec::new(),
                         });
                     }
@@ -175,6 +188,8 @@ pub struct Instance {
     pub(super) store: Store<GuestState>,
     pub(super) bound: Bound,
     _permit: Option<Permit>,
+    /// Counts it among its component's instances.
+    _alive: GaugeGuard,
     /// The work its last calls go on with after their answers (see [`follow_up`]).
     followups: Vec<Followup>,
 }
@@ -256,8 +271,8 @@ impl Instance {
     }
 }
 
-/// Runs `calls` of one `kind` on the instance in `slot`, starting one when it is empty, under
-/// `deadline`: sync calls one after another on a blocking-pool thread (admitted first, so a
+/// Runs `calls` of one `kind` on the instance in `slot`, starting one kept for `reuse` when it
+/// is empty, under `deadline`: sync calls one after another on a blocking-pool thread (admitted first, so a
 /// full pool leaves `slot` as it was), async ones side by side in the instance's event loop on
 /// this task, blocking ones in the instance's event loop on a blocking-pool thread. Every call gets an outcome, in order. The instance goes back into `slot` only if
 /// every call returned: one that failed or timed out is never used again.
@@ -266,6 +281,7 @@ pub async fn run(
     kind: Kind,
     prepared: &Arc<Prepared>,
     slot: &mut Option<Instance>,
+    reuse: Reuse,
     operation: &str,
     calls: Vec<Call>,
     deadline: Deadline,
@@ -289,7 +305,7 @@ pub async fn run(
                             instance.retag(&operation, deadline);
                             instance
                         }
-                        None => prepared.instantiate(&operation, deadline).await?,
+                        None => prepared.instantiate(&operation, deadline, reuse).await?,
                     };
                     instance.serve(&calls);
                     let results = if kind.awaits() {
@@ -314,7 +330,7 @@ pub async fn run(
                     instance.retag(operation, deadline);
                     instance
                 }
-                None => match prepared.instantiate(operation, deadline).await {
+                None => match prepared.instantiate(operation, deadline, reuse).await {
                     Ok(instance) => instance,
                     Err(error) => return fail_all(error),
                 },
@@ -363,6 +379,7 @@ pub async fn run_one(
     kind: Kind,
     prepared: &Arc<Prepared>,
     slot: &mut Option<Instance>,
+    reuse: Reuse,
     operation: &str,
     call: Call,
     deadline: Deadline,
@@ -373,6 +390,7 @@ pub async fn run_one(
         kind,
         prepared,
         slot,
+        reuse,
         operation,
         vec![call],
         deadline,

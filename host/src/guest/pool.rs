@@ -7,6 +7,7 @@
 //! while it still holds it.
 
 use super::call::{CallError, Deadline, Shortage};
+use crate::telemetry::metrics::{GaugeGuard, PoolFigures};
 use std::future::Future;
 use std::sync::Arc;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
@@ -29,6 +30,8 @@ pub struct BlockingPool {
     workers: Arc<Semaphore>,
     /// Workers plus queue: request work beyond this is turned away at once.
     admission: Arc<Semaphore>,
+    /// Busy workers and waiting calls, for the metrics.
+    figures: PoolFigures,
 }
 
 /// A worker reserved for one piece of work.
@@ -36,14 +39,16 @@ pub struct BlockingPool {
 pub struct Pass {
     _admitted: Option<OwnedSemaphorePermit>,
     _worker: OwnedSemaphorePermit,
+    _busy: GaugeGuard,
 }
 
 impl BlockingPool {
-    /// A pool of `workers` threads with `queue` places to wait.
-    pub fn new(workers: usize, queue: usize) -> Self {
+    /// A pool of `workers` threads with `queue` places to wait, counted in `figures`.
+    pub fn new(workers: usize, queue: usize, figures: PoolFigures) -> Self {
         Self {
             workers: Arc::new(Semaphore::new(workers)),
             admission: Arc::new(Semaphore::new(workers + queue)),
+            figures,
         }
     }
 
@@ -59,14 +64,22 @@ impl BlockingPool {
             ),
             Priority::Always => None,
         };
-        let waiting = self.workers.clone().acquire_owned();
-        match tokio::time::timeout_at(deadline.instant(), waiting).await {
-            Ok(Ok(worker)) => Ok(Pass {
-                _admitted: admitted,
-                _worker: worker,
-            }),
-            _ => Err(CallError::Overloaded(Shortage::Workers)),
-        }
+        let worker = match self.workers.clone().try_acquire_owned() {
+            Ok(worker) => worker,
+            Err(_) => {
+                let _queued = self.figures.queued();
+                let waiting = self.workers.clone().acquire_owned();
+                match tokio::time::timeout_at(deadline.instant(), waiting).await {
+                    Ok(Ok(worker)) => worker,
+                    _ => return Err(CallError::Overloaded(Shortage::Workers)),
+                }
+            }
+        };
+        Ok(Pass {
+            _admitted: admitted,
+            _worker: worker,
+            _busy: self.figures.busy(),
+        })
     }
 }
 

@@ -18,6 +18,7 @@ use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
 use crate::config::{ComponentSpec, Settings, Stores};
 use crate::telemetry::Metrics;
+use crate::telemetry::metrics::Reuse;
 use anyhow::{Context, Result, anyhow, bail};
 use std::sync::Arc;
 use std::time::Instant;
@@ -49,18 +50,20 @@ impl Runtime {
         let engine = engine::build(&settings)?;
         let linker = capabilities::linker(&engine)?;
         let cache_dir = settings.cache_dir().map_err(|err| anyhow!(err))?;
+        let metrics = Arc::new(Metrics::new());
+        let pool_figures = metrics.sync_pool(settings.sync_workers);
         Ok(Self {
             cache: CompileCache::open(cache_dir, &engine)?,
             budget: Budget::new(settings.max_instances),
             memory: MemoryBudget::new(settings.memory_budget_bytes),
-            pool: BlockingPool::new(settings.sync_workers, settings.sync_queue),
+            pool: BlockingPool::new(settings.sync_workers, settings.sync_queue, pool_figures),
             outbound: OutboundHost::new(&settings)?,
             stores: StoreSet::new(stores),
             engine,
             linker,
             settings,
             websockets: Arc::new(()),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
         })
     }
 
@@ -182,11 +185,13 @@ impl Runtime {
             Shares {
                 budget: self.budget.clone(),
                 memory: self.memory.clone(),
+                figures: self.metrics.instances(&spec.name),
                 outbound: Outbound::new(
                     &spec.name,
                     spec.grants.outbound.clone(),
                     &self.settings,
                     self.outbound.clone(),
+                    self.metrics.clone(),
                 ),
                 key_value: KeyValue::new(
                     &spec.name,
@@ -221,6 +226,7 @@ impl Runtime {
             Kind::Sync,
             prepared,
             &mut slot,
+            Reuse::Load,
             "describe",
             Call::Describe,
             deadline,

@@ -1,6 +1,7 @@
 //! The host's metrics, in Prometheus's text format: what an operator running replicas reads
 //! first — requests by operation and status, their latency, what is in flight, guest failures
-//! by kind, reloads and the process's memory.
+//! by kind, the sync pool's queue, instances and what starting them costs, outbound calls,
+//! reloads and the process's memory.
 //!
 //! One `Metrics` per process, shared by every layer that records into it (an `Arc`); each
 //! figure is a lock-free atomic once its label set exists. Rendered on each scrape.
@@ -83,6 +84,48 @@ struct OutcomeLabels {
     outcome: &'static str,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ComponentLabels {
+    component: String,
+}
+
+/// What an instance is kept for: the three ways a request finds one, and loading.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Reuse {
+    /// Many requests at once, for async operations.
+    Shared,
+    /// One request at a time, idle between them, for sync operations.
+    Pooled,
+    /// One request's own: `isolation = "request"`, a request's providers.
+    Request,
+    /// Asked to `describe` itself while its component loads.
+    Load,
+}
+
+impl EncodeLabelValue for Reuse {
+    fn encode(&self, encoder: &mut LabelValueEncoder) -> std::fmt::Result {
+        encoder.write_str(match self {
+            Self::Shared => "shared",
+            Self::Pooled => "pooled",
+            Self::Request => "request",
+            Self::Load => "load",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct InstanceLabels {
+    component: String,
+    reuse: Reuse,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OutboundLabels {
+    component: String,
+    /// The response's status, or what failed (`denied`, `refused`, `timeout`, `error`).
+    outcome: String,
+}
+
 /// Every figure the host keeps.
 #[derive(Debug)]
 pub struct Metrics {
@@ -92,12 +135,27 @@ pub struct Metrics {
     in_flight: Gauge,
     failures: Family<FailureLabels, Counter>,
     reloads: Family<OutcomeLabels, Counter>,
+    sync_workers: Gauge,
+    sync_busy: Gauge,
+    sync_queued: Gauge,
+    instances: Family<InstanceLabels, Gauge>,
+    instances_starting: Family<ComponentLabels, Gauge>,
+    instances_idle: Family<ComponentLabels, Gauge>,
+    instantiation: Family<ComponentLabels, Histogram>,
+    outbound: Family<OutboundLabels, Counter>,
+    outbound_latency: Family<ComponentLabels, Histogram>,
 }
 
 /// Latency buckets from 0.5 ms to about 16 s, doubling: a Rust hello and a slow upstream both
 /// land inside them.
 fn seconds_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.0005, 2.0, 16))
+}
+
+/// Instantiation buckets from 10 µs to about 1.3 s, doubling: a Rust component starts in tens
+/// of microseconds, a Python one in milliseconds.
+fn instantiation_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.00001, 2.0, 18))
 }
 
 impl Default for Metrics {
@@ -117,6 +175,18 @@ impl Metrics {
         let in_flight = Gauge::default();
         let failures = Family::<FailureLabels, Counter>::default();
         let reloads = Family::<OutcomeLabels, Counter>::default();
+        let (sync_workers, sync_busy, sync_queued) =
+            (Gauge::default(), Gauge::default(), Gauge::default());
+        let instances = Family::<InstanceLabels, Gauge>::default();
+        let instances_starting = Family::<ComponentLabels, Gauge>::default();
+        let instances_idle = Family::<ComponentLabels, Gauge>::default();
+        let instantiation = Family::<ComponentLabels, Histogram>::new_with_constructor(
+            instantiation_histogram as fn() -> Histogram,
+        );
+        let outbound = Family::<OutboundLabels, Counter>::default();
+        let outbound_latency = Family::<ComponentLabels, Histogram>::new_with_constructor(
+            seconds_histogram as fn() -> Histogram,
+        );
         let host = registry.sub_registry_with_prefix("fastwasm");
         host.register(
             "http_requests",
@@ -144,6 +214,53 @@ impl Metrics {
             "Reloads of the app, by outcome (applied, or failed and still serving the previous version)",
             reloads.clone(),
         );
+        host.register(
+            "sync_workers",
+            "Threads of the blocking pool sync operations run on (`sync_workers`)",
+            sync_workers.clone(),
+        );
+        host.register(
+            "sync_workers_busy",
+            "Sync pool threads running a guest now",
+            sync_busy.clone(),
+        );
+        host.register(
+            "sync_queue_depth",
+            "Sync calls waiting for a free thread of the pool",
+            sync_queued.clone(),
+        );
+        host.register(
+            "instances",
+            "Instances alive, by component and what they are kept for (shared, pooled, request, load)",
+            instances.clone(),
+        );
+        host.register(
+            "instances_starting",
+            "Instances being instantiated now, by component",
+            instances_starting.clone(),
+        );
+        host.register(
+            "instances_idle",
+            "Pooled instances waiting for a sync request, by component",
+            instances_idle.clone(),
+        );
+        host.register_with_unit(
+            "instantiation_duration",
+            "Time to instantiate a component (store, context, instance), by component",
+            Unit::Seconds,
+            instantiation.clone(),
+        );
+        host.register(
+            "outbound_requests",
+            "Outbound HTTP calls, by component and the response's status or what failed",
+            outbound.clone(),
+        );
+        host.register_with_unit(
+            "outbound_request_duration",
+            "Time from an outbound call to its response's head, by component",
+            Unit::Seconds,
+            outbound_latency.clone(),
+        );
         registry.register_collector(Box::new(ProcessMemory));
         Self {
             registry,
@@ -152,6 +269,15 @@ impl Metrics {
             in_flight,
             failures,
             reloads,
+            sync_workers,
+            sync_busy,
+            sync_queued,
+            instances,
+            instances_starting,
+            instances_idle,
+            instantiation,
+            outbound,
+            outbound_latency,
         }
     }
 
@@ -193,6 +319,56 @@ impl Metrics {
             .inc();
     }
 
+    /// The blocking pool's figures, for a pool of `workers` threads.
+    pub fn sync_pool(&self, workers: usize) -> PoolFigures {
+        self.sync_workers
+            .set(i64::try_from(workers).unwrap_or(i64::MAX));
+        PoolFigures {
+            busy: self.sync_busy.clone(),
+            queued: self.sync_queued.clone(),
+        }
+    }
+
+    /// The figures of `component`'s instances, looked up once when it loads.
+    pub fn instances(&self, component: &str) -> InstanceFigures {
+        let labels = ComponentLabels {
+            component: component.to_owned(),
+        };
+        let alive = |reuse| {
+            self.instances
+                .get_or_create(&InstanceLabels {
+                    component: component.to_owned(),
+                    reuse,
+                })
+                .clone()
+        };
+        InstanceFigures {
+            shared: alive(Reuse::Shared),
+            pooled: alive(Reuse::Pooled),
+            request: alive(Reuse::Request),
+            load: alive(Reuse::Load),
+            starting: self.instances_starting.get_or_create(&labels).clone(),
+            idle: self.instances_idle.get_or_create(&labels).clone(),
+            instantiation: self.instantiation.get_or_create(&labels).clone(),
+        }
+    }
+
+    /// An outbound call of `component` that got an answer (its status) or failed (`outcome`
+    /// says how), after `latency`.
+    pub fn outbound(&self, component: &str, outcome: &str, latency: Duration) {
+        self.outbound
+            .get_or_create(&OutboundLabels {
+                component: component.to_owned(),
+                outcome: outcome.to_owned(),
+            })
+            .inc();
+        self.outbound_latency
+            .get_or_create(&ComponentLabels {
+                component: component.to_owned(),
+            })
+            .observe(latency.as_secs_f64());
+    }
+
     /// A reload that was applied, or that failed.
     pub fn reload(&self, applied: bool) {
         let outcome = if applied { "applied" } else { "failed" };
@@ -204,6 +380,68 @@ impl Metrics {
 #[must_use = "the gauge goes down when this drops"]
 #[derive(Debug)]
 pub struct GaugeGuard(Gauge);
+
+/// The blocking pool's gauges.
+#[derive(Clone, Debug, Default)]
+pub struct PoolFigures {
+    busy: Gauge,
+    queued: Gauge,
+}
+
+impl PoolFigures {
+    /// Counts a thread as busy while the guard lives.
+    pub fn busy(&self) -> GaugeGuard {
+        GaugeGuard::raise(self.busy.clone())
+    }
+
+    /// Counts a call as waiting for a thread while the guard lives.
+    pub fn queued(&self) -> GaugeGuard {
+        GaugeGuard::raise(self.queued.clone())
+    }
+}
+
+/// One component's instance figures: clones of the gauges its label sets hold, so that
+/// starting an instance costs no lookup.
+#[derive(Clone, Debug)]
+pub struct InstanceFigures {
+    shared: Gauge,
+    pooled: Gauge,
+    request: Gauge,
+    load: Gauge,
+    starting: Gauge,
+    idle: Gauge,
+    instantiation: Histogram,
+}
+
+impl InstanceFigures {
+    /// Counts an instance kept for `reuse` while the guard lives.
+    pub fn alive(&self, reuse: Reuse) -> GaugeGuard {
+        GaugeGuard::raise(
+            match reuse {
+                Reuse::Shared => &self.shared,
+                Reuse::Pooled => &self.pooled,
+                Reuse::Request => &self.request,
+                Reuse::Load => &self.load,
+            }
+            .clone(),
+        )
+    }
+
+    /// Counts an instantiation in progress while the guard lives.
+    pub fn starting(&self) -> GaugeGuard {
+        GaugeGuard::raise(self.starting.clone())
+    }
+
+    /// Counts a pooled instance as idle while the guard lives.
+    pub fn idle(&self) -> GaugeGuard {
+        GaugeGuard::raise(self.idle.clone())
+    }
+
+    /// An instance that started in `took`.
+    pub fn started(&self, took: Duration) {
+        self.instantiation.observe(took.as_secs_f64());
+    }
+}
 
 impl GaugeGuard {
     fn raise(gauge: Gauge) -> Self {

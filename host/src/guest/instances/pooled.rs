@@ -9,6 +9,7 @@ use crate::guest::call::{Call, CallError, Deadline, Reply};
 use crate::guest::exports::Kind;
 use crate::guest::instance::{self, Instance, Prepared};
 use crate::guest::pool::{BlockingPool, Priority};
+use crate::telemetry::metrics::{GaugeGuard, Reuse};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
@@ -28,6 +29,8 @@ struct Idle {
     instance: Instance,
     served: u64,
     since: Instant,
+    /// Counts it among the component's idle instances.
+    _idle: GaugeGuard,
 }
 
 impl PooledInstances {
@@ -62,6 +65,7 @@ impl PooledInstances {
             kind,
             &self.pool.prepared,
             &mut slot,
+            Reuse::Pooled,
             operation,
             call,
             deadline,
@@ -95,6 +99,7 @@ impl Pool {
                 instance,
                 served,
                 since: Instant::now(),
+                _idle: self.prepared.figures.idle(),
             });
         }
     }

@@ -22,6 +22,7 @@ use crate::guest::call::{Answer, Call, CallError, Deadline, Reply, classify, inv
 use crate::guest::capabilities::GuestState;
 use crate::guest::exports::Bound;
 use crate::guest::instance::Prepared;
+use crate::telemetry::metrics::Reuse;
 use futures::StreamExt;
 use futures::stream::FuturesUnordered;
 use std::collections::HashMap;
@@ -51,6 +52,8 @@ pub struct Sharing {
     pub concurrency: usize,
     /// In its life.
     pub max_requests: u64,
+    /// What the metrics count its instances as: shared, or each request's own.
+    pub reuse: Reuse,
 }
 
 /// What every instance task of a component needs, and the instances that take requests.
@@ -200,7 +203,11 @@ async fn run_instance(
     let started = std::time::Instant::now();
     // Starting up gets one request's time; each request then moves the deadline to its own.
     let startup = Deadline::after(shared.prepared.settings.request_timeout);
-    let mut instance = match shared.prepared.instantiate("*", startup).await {
+    let mut instance = match shared
+        .prepared
+        .instantiate("*", startup, shared.sharing.reuse)
+        .await
+    {
         Ok(instance) => instance,
         Err(error) => {
             // Give up: the requests sent here get the reason (503 for a spent instance budget).

@@ -17,6 +17,7 @@ pub use scopes::{OpenScope, RequestScopes};
 pub use wasi_http::HttpHooks;
 
 use crate::config::{AllowedOutbound, Settings, default_port};
+use crate::telemetry::Metrics;
 use body::GuardedBody;
 use http_body_util::BodyExt;
 use hyper::header::{CONTENT_LENGTH, HeaderName, HeaderValue};
@@ -74,15 +75,18 @@ pub struct Outbound {
     limits: Limits,
     in_flight: Arc<Semaphore>,
     host: OutboundHost,
+    metrics: Arc<Metrics>,
 }
 
 impl Outbound {
-    /// The outbound side of `component`, which may reach what `allowed` lists.
+    /// The outbound side of `component`, which may reach what `allowed` lists; its calls are
+    /// counted in `metrics`.
     pub fn new(
         component: &str,
         allowed: AllowedOutbound,
         settings: &Settings,
         host: OutboundHost,
+        metrics: Arc<Metrics>,
     ) -> Arc<Self> {
         Arc::new(Self {
             component: component.into(),
@@ -95,6 +99,7 @@ impl Outbound {
             },
             in_flight: Arc::new(Semaphore::new(settings.outbound_max_in_flight)),
             host,
+            metrics,
         })
     }
 
@@ -135,6 +140,8 @@ impl Outbound {
                 component = %self.component, request_id = %logged_id,
                 "outbound request to {url} denied: its origin is not in `allowed_outbound_hosts`"
             );
+            self.metrics
+                .outbound(&self.component, "denied", Duration::ZERO);
             return Err(Error::HttpRequestDenied);
         }
         if !scope.id.is_empty()
@@ -154,6 +161,15 @@ impl Outbound {
         let outcome = self
             .exchange(request, &scope, first_byte, between_bytes)
             .await;
+        let took = started.elapsed();
+        match &outcome {
+            Ok(response) => {
+                let status = response.status();
+                self.metrics
+                    .outbound(&self.component, status.as_str(), took);
+            }
+            Err(err) => self.metrics.outbound(&self.component, failure(err), took),
+        }
         match &outcome {
             Ok(response) => tracing::debug!(
                 component = %self.component, request_id = %logged_id,
@@ -245,6 +261,20 @@ fn client_error(err: hyper_util::client::legacy::Error) -> Error {
         source = cause.source();
     }
     Error::InternalError(Some(format!("{err:#}")))
+}
+
+/// An outbound failure in one word, for the metrics.
+fn failure(err: &Error) -> &'static str {
+    match err {
+        Error::HttpRequestDenied | Error::DestinationIpProhibited => "denied",
+        Error::ConnectionRefused => "refused",
+        Error::ConnectionTimeout
+        | Error::HttpResponseTimeout
+        | Error::ConnectionReadTimeout
+        | Error::ConnectionLimitReached => "timeout",
+        Error::InternalError(Some(message)) if message == CANCELLED => "cancelled",
+        _ => "error",
+    }
 }
 
 /// An outbound failure in words, for the log and for the SDKs' errors.
