@@ -272,10 +272,11 @@ impl Instance {
 }
 
 /// Runs `calls` of one `kind` on the instance in `slot`, starting one kept for `reuse` when it
-/// is empty, under `deadline`: sync calls one after another on a blocking-pool thread (admitted first, so a
-/// full pool leaves `slot` as it was), async ones side by side in the instance's event loop on
-/// this task, blocking ones in the instance's event loop on a blocking-pool thread. Every call gets an outcome, in order. The instance goes back into `slot` only if
-/// every call returned: one that failed or timed out is never used again.
+/// is empty, under `deadline`: sync calls one after another on a blocking-pool thread
+/// (admitted first, so a full pool leaves `slot` as it was), async ones side by side in the
+/// instance's event loop on this task, blocking ones in the instance's event loop on a
+/// blocking-pool thread. Every call gets an outcome, in order. The instance goes back into
+/// `slot` only if every call returned: one that failed or timed out is never used again.
 #[allow(clippy::too_many_arguments)]
 pub async fn run(
     kind: Kind,

@@ -122,7 +122,8 @@ struct InstanceLabels {
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct OutboundLabels {
     component: String,
-    /// The response's status, or what failed (`denied`, `refused`, `timeout`, `error`).
+    /// The response's status, or what failed (`denied`, `refused`, `timeout`, `cancelled`,
+    /// `error`).
     outcome: String,
 }
 

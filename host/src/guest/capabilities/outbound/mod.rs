@@ -167,19 +167,18 @@ impl Outbound {
                 let status = response.status();
                 self.metrics
                     .outbound(&self.component, status.as_str(), took);
+                tracing::debug!(
+                    component = %self.component, request_id = %logged_id,
+                    "outbound {url} answered {status} in {took:.2?}"
+                );
             }
-            Err(err) => self.metrics.outbound(&self.component, failure(err), took),
-        }
-        match &outcome {
-            Ok(response) => tracing::debug!(
-                component = %self.component, request_id = %logged_id,
-                "outbound {url} answered {} in {:.2?}", response.status(), started.elapsed()
-            ),
-            Err(err) => tracing::warn!(
-                component = %self.component, request_id = %logged_id,
-                "outbound request to {url} failed after {:.2?}: {}", started.elapsed(),
-                describe(err)
-            ),
+            Err(err) => {
+                self.metrics.outbound(&self.component, failure(err), took);
+                tracing::warn!(
+                    component = %self.component, request_id = %logged_id,
+                    "outbound request to {url} failed after {took:.2?}: {}", describe(err)
+                );
+            }
         }
         outcome
     }
