@@ -147,18 +147,23 @@ async fn instances_are_counted_by_what_they_are_kept_for() {
 async fn the_sync_queue_shows_calls_waiting_for_a_worker() {
     let server = Server::start(
         &[("faults", FAULTS, "")],
-        &["--sync-workers", "1", "--request-timeout", "3s"],
+        &["--sync-workers", "1", "--request-timeout", "4s"],
     );
-    // One call spins on the only worker until its deadline; the next waits for it.
+    // One call spins on the only worker until its deadline; the next waits for it. It is sent
+    // well after the spin began, so that its own deadline comes after the worker is free
+    // again, however slowly the spin's trap unwinds on a busy machine.
+    let sent = std::time::Instant::now();
     let spinning = tokio::spawn(get(server.url("/spin")));
-    let until = std::time::Instant::now() + Duration::from_secs(2);
+    let until = sent + Duration::from_secs(3);
     while value(&scrape(&server).await, "fastwasm_sync_workers_busy", &[]) != Some(1.0) {
         assert!(std::time::Instant::now() < until, "the spin never ran");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    tokio::time::sleep_until((sent + Duration::from_millis(1500)).into()).await;
     let waiting = tokio::spawn(get(server.url("/ok")));
+    let until = std::time::Instant::now() + Duration::from_secs(2);
     let mut queued = None;
-    while std::time::Instant::now() < until + Duration::from_secs(1) {
+    while std::time::Instant::now() < until {
         queued = value(&scrape(&server).await, "fastwasm_sync_queue_depth", &[]);
         if queued == Some(1.0) {
             break;
