@@ -11,7 +11,7 @@ use std::process::Command;
 mod rust_target;
 
 /// (constant name, package) for each guest.
-const GUESTS: [(&str, &str); 16] = [
+const GUESTS: [(&str, &str); 18] = [
     ("HELLO", "hello"),
     ("BURGERS", "burgers"),
     ("FAULTS", "faults"),
@@ -28,6 +28,8 @@ const GUESTS: [(&str, &str); 16] = [
     ("OUTBOUND", "outbound"),
     ("WASI_HTTP", "wasi_http"),
     ("STATE", "state"),
+    ("STANDARD_P2", "standard_p2"),
+    ("STANDARD_P3", "standard_p3"),
 ];
 
 fn main() {

@@ -5,6 +5,7 @@
 mod body;
 mod declared;
 mod deps;
+mod mounts;
 mod openapi;
 mod params;
 pub(crate) mod router;
@@ -12,6 +13,7 @@ pub(crate) mod router;
 pub use body::too_deep;
 pub use declared::{BodyRule, Operation, Protocol, check_param};
 pub use deps::{Graph, Plan, Step};
+pub use mounts::{Mount, Mounted};
 pub use params::{
     MAX_ERRORS, ParamRule, RequestParts, Validated, ValidationError, detail, validate,
 };
@@ -39,6 +41,8 @@ pub struct App {
     pub operations: Vec<Operation>,
     /// Method + path → index into `operations`.
     pub router: Router<usize>,
+    /// The standard wasi:http components, by the prefix each answers under.
+    pub mounts: Vec<Mount>,
     /// Every dependency provider, checked.
     pub graph: Graph,
     /// The OpenAPI document of exactly these operations.
@@ -120,6 +124,7 @@ impl App {
                 operations.push(op);
             }
         }
+        let mounts = mounts::collect(&components, &operations, &docs_paths)?;
         let described = components
             .iter()
             .filter_map(|component| {
@@ -133,6 +138,7 @@ impl App {
             components,
             operations,
             router,
+            mounts,
             graph,
             openapi: Value::Null,
         };
@@ -152,6 +158,11 @@ impl App {
             components.push(runtime.load(spec, previous.get(&spec.name)).await?);
         }
         Self::build(manifest, components)
+    }
+
+    /// The standard component `path` is under, and the path it sees.
+    pub fn mounted<'a>(&'a self, path: &'a str) -> Option<Mounted<'a>> {
+        mounts::find(&self.mounts, path)
     }
 
     /// The components by name: what the next reload compares against.

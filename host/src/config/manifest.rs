@@ -66,6 +66,48 @@ pub struct ComponentSpec {
     pub dependencies: Vec<String>,
     /// Whether requests reuse instances (see `guest::instances`).
     pub isolation: Isolation,
+    /// The world it was built for: fastwasm's, or a standard wasi:http one mounted at `prefix`.
+    pub world: World,
+}
+
+/// The world a component is built for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum World {
+    /// `fastwasm:app`, from a guest SDK: path operations, dependencies, OpenAPI.
+    #[default]
+    Fastwasm,
+    /// `wasi:http/proxy` (0.2): one `incoming-handler` that answers every request under its
+    /// prefix, as `wasmtime serve` and Spin run it.
+    Proxy,
+    /// `wasi:http/service` (0.3): the async `handler` that answers every request under its
+    /// prefix.
+    Service,
+}
+
+impl World {
+    /// What the manifest's `world` says.
+    pub fn named(name: &str) -> Option<Self> {
+        match name {
+            "fastwasm" | "fastwasm:app" => Some(Self::Fastwasm),
+            "wasi:http/proxy" => Some(Self::Proxy),
+            "wasi:http/service" => Some(Self::Service),
+            _ => None,
+        }
+    }
+
+    /// The manifest's word for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fastwasm => "fastwasm:app",
+            Self::Proxy => "wasi:http/proxy",
+            Self::Service => "wasi:http/service",
+        }
+    }
+
+    /// Whether it is a standard wasi:http world, which serves whatever comes under its prefix.
+    pub fn is_standard(self) -> bool {
+        self != Self::Fastwasm
+    }
 }
 
 /// How much the requests of a component share.
@@ -206,6 +248,7 @@ struct RawComponent {
     dependencies: Vec<String>,
     #[serde(default)]
     isolation: Isolation,
+    world: Option<String>,
 }
 
 impl Manifest {
@@ -253,6 +296,36 @@ impl Manifest {
             };
             let prefix = normalize_prefix(&raw.prefix)
                 .with_context(|| format!("component `{}`", raw.name))?;
+            let world = match raw.world.as_deref() {
+                None => World::Fastwasm,
+                Some(name) => World::named(name).with_context(|| {
+                    format!(
+                        "component `{}`: unknown world `{name}`; fastwasm serves `fastwasm:app` \
+                         (the SDKs' world, the default), `wasi:http/proxy` (0.2) and \
+                         `wasi:http/service` (0.3)",
+                        raw.name
+                    )
+                })?,
+            };
+            if world.is_standard() {
+                if prefix.is_empty() {
+                    bail!(
+                        "component `{}`: a `{}` component answers every path under its \
+                         `prefix`; give it one, such as `prefix = \"/{}\"`",
+                        raw.name,
+                        world.as_str(),
+                        raw.name
+                    );
+                }
+                if !raw.dependencies.is_empty() {
+                    bail!(
+                        "component `{}`: a `{}` component takes no `dependencies`: it has no \
+                         operations to give them to",
+                        raw.name,
+                        world.as_str()
+                    );
+                }
+            }
             if raw.dirs_writable.is_some() {
                 bail!(
                     "component `{}`: `dirs_writable` is gone; list read-write folders under \
@@ -297,6 +370,7 @@ impl Manifest {
                 grants,
                 dependencies: raw.dependencies,
                 isolation: raw.isolation,
+                world,
             });
         }
         let settings = server_settings(root, &raw.server)?;

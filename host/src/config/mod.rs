@@ -6,7 +6,9 @@ mod outbound;
 mod settings;
 mod stores;
 
-pub use manifest::{ApiInfo, ComponentSpec, Grants, Isolation, MANIFEST_FILE, Manifest, Toolchain};
+pub use manifest::{
+    ApiInfo, ComponentSpec, Grants, Isolation, MANIFEST_FILE, Manifest, Toolchain, World,
+};
 pub use outbound::{AllowedOutbound, default_port, is_local_address};
 pub use settings::{Allocator, DocsPaths, SettingFlags, Settings, markdown_table};
 pub use stores::{StoreBackend, Stores, check_name as check_store_name};

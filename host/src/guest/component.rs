@@ -1,5 +1,5 @@
 //! A component ready to serve: compiled, linked and described, with the instances its requests
-//! use. Immutable once loaded; a reload that finds a component's bytes and manifest entry
+//! use — or, for a standard wasi:http component, the handler that answers under its prefix. Immutable once loaded; a reload that finds a component's bytes and manifest entry
 //! unchanged keeps it, warm instances included.
 
 use super::bindings::types;
@@ -9,6 +9,7 @@ use super::exports::{Kind, Role};
 use super::instance::{self, Instance, Prepared};
 use super::instances::{PooledInstances, SharedInstances, Sharing};
 use super::pool::{BlockingPool, Priority};
+use super::standard::Standard;
 use super::streams::IncomingBody;
 use crate::config::{ComponentSpec, Isolation};
 use crate::telemetry::metrics::Reuse;
@@ -22,8 +23,23 @@ pub struct Component {
     pub spec: ComponentSpec,
     /// SHA-256 of the `.wasm`: the version the logs show.
     pub digest: String,
-    /// What `describe` returned.
+    /// What `describe` returned (nothing, for a standard component).
     pub info: types::AppInfo,
+    serves: Serves,
+    /// Asks its WebSocket sessions to close, with a code and a reason.
+    websocket_closer: watch::Sender<Option<(u16, String)>>,
+}
+
+/// What a component's requests run on.
+enum Serves {
+    /// The path operations and providers it declared.
+    Operations(Operations),
+    /// Everything under its prefix, through the standard wasi:http handler.
+    Standard(Standard),
+}
+
+/// A `fastwasm:app` component's instances.
+struct Operations {
     prepared: Arc<Prepared>,
     /// The instances its async operations and WebSocket sessions run on: shared, or one per
     /// request under `isolation = "request"`.
@@ -31,8 +47,6 @@ pub struct Component {
     /// The idle instances its sync and blocking operations reuse, unless it asks for
     /// `isolation = "request"`.
     pooled: Option<PooledInstances>,
-    /// Asks its WebSocket sessions to close, with a code and a reason.
-    websocket_closer: watch::Sender<Option<(u16, String)>>,
 }
 
 impl Component {
@@ -65,14 +79,52 @@ impl Component {
             )
         });
         let pooled = (reuse && blocks).then(|| PooledInstances::new(prepared.clone()));
+        let serves = Serves::Operations(Operations {
+            prepared,
+            shared,
+            pooled,
+        });
+        Self::serving(spec, digest, info, serves)
+    }
+
+    /// A standard wasi:http component, which declares nothing.
+    pub(super) fn standard(spec: ComponentSpec, digest: String, standard: Standard) -> Self {
+        let info = types::AppInfo {
+            operations: Vec::new(),
+            providers: Vec::new(),
+            openapi: None,
+        };
+        Self::serving(spec, digest, info, Serves::Standard(standard))
+    }
+
+    fn serving(spec: ComponentSpec, digest: String, info: types::AppInfo, serves: Serves) -> Self {
         Self {
             spec,
             digest,
             info,
-            prepared,
-            shared,
-            pooled,
+            serves,
             websocket_closer: watch::channel(None).0,
+        }
+    }
+
+    /// The handler of a standard wasi:http component.
+    pub fn as_standard(&self) -> Option<&Standard> {
+        match &self.serves {
+            Serves::Standard(standard) => Some(standard),
+            Serves::Operations(_) => None,
+        }
+    }
+
+    /// Its operations' instances; a standard component has none, and the app routes nothing to
+    /// it but what comes under its prefix.
+    fn operations(&self) -> Result<&Operations, CallError> {
+        match &self.serves {
+            Serves::Operations(operations) => Ok(operations),
+            Serves::Standard(_) => Err(CallError::Guest(format_err!(
+                "component `{}` is a `{}` component: it has no operations",
+                self.spec.name,
+                self.spec.world.as_str()
+            ))),
         }
     }
 
@@ -83,7 +135,8 @@ impl Component {
 
     /// Whether the component exports what serves `role` with `kind`.
     pub fn exports(&self, role: Role, kind: Kind) -> bool {
-        self.prepared.exports.has(role, kind)
+        self.operations()
+            .is_ok_and(|operations| operations.prepared.exports.has(role, kind))
     }
 
     /// Calls operation `operation` of `kind` under `deadline`: async ones on a shared instance
@@ -106,8 +159,9 @@ impl Component {
             deps,
             body,
         };
-        let reply = match (kind, &self.pooled) {
-            (Kind::Async, _) => self.shared.call(call, deadline).await?,
+        let operations = self.operations()?;
+        let reply = match (kind, &operations.pooled) {
+            (Kind::Async, _) => operations.shared.call(call, deadline).await?,
             (Kind::Sync | Kind::Blocking, Some(pooled)) => {
                 pooled.handle(pool, kind, operation, call, deadline).await?
             }
@@ -118,7 +172,7 @@ impl Component {
                     .await;
                 // A fresh instance per request: dropped, once the work after its answer is done.
                 if let Some(instance) = slot.filter(Instance::has_followups) {
-                    let limit = self.prepared.settings.request_timeout;
+                    let limit = operations.prepared.settings.request_timeout;
                     instance::follow_up(instance, pool, limit, drop);
                 }
                 reply?
@@ -140,7 +194,7 @@ impl Component {
             deps,
             session,
         };
-        match self.shared.call(call, deadline).await? {
+        match self.operations()?.shared.call(call, deadline).await? {
             Reply::Served(served) => Ok(served),
             other => Err(CallError::Guest(format_err!(
                 "expected a WebSocket session's end, got {other:?}"
@@ -173,7 +227,10 @@ impl Component {
         deadline: Deadline,
         priority: Priority,
     ) -> Vec<Result<Reply, CallError>> {
-        let prepared = &self.prepared;
+        let prepared = match self.operations() {
+            Ok(operations) => &operations.prepared,
+            Err(error) => return calls.iter().map(|_| Err(error.duplicate())).collect(),
+        };
         let reuse = Reuse::Request;
         instance::run(
             kind, prepared, slot, reuse, operation, calls, deadline, pool, priority,
@@ -193,7 +250,7 @@ impl Component {
         deadline: Deadline,
         priority: Priority,
     ) -> Result<Reply, CallError> {
-        let prepared = &self.prepared;
+        let prepared = &self.operations()?.prepared;
         let reuse = Reuse::Request;
         instance::run_one(
             kind, prepared, slot, reuse, operation, call, deadline, pool, priority,

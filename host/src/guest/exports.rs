@@ -60,6 +60,19 @@ impl Role {
     }
 }
 
+/// How a component's exports are found once when it is linked and bound to each instance.
+pub trait Binding: Send + Sync + 'static {
+    /// The exports of one instance, ready to call.
+    type Bound: Send + 'static;
+
+    /// The exports of `instance`.
+    fn bind(
+        &self,
+        store: &mut Store<GuestState>,
+        instance: &Instance,
+    ) -> wasmtime::Result<Self::Bound>;
+}
+
 /// A component's exports, by index into its linked form.
 #[derive(Clone)]
 pub struct Exports {
@@ -116,12 +129,12 @@ impl Exports {
         }
     }
 
-    /// The exports of `instance`, ready to call.
-    pub fn bind(
-        &self,
-        store: &mut Store<GuestState>,
-        instance: &Instance,
-    ) -> wasmtime::Result<Bound> {
+}
+
+impl Binding for Exports {
+    type Bound = Bound;
+
+    fn bind(&self, store: &mut Store<GuestState>, instance: &Instance) -> wasmtime::Result<Bound> {
         let mut store = &mut *store;
         Ok(Bound {
             metadata: self.metadata.load(&mut store, instance)?,

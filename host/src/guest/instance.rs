@@ -13,7 +13,7 @@ use super::capabilities::key_value::KeyValue;
 use super::capabilities::log::LogBudget;
 use super::capabilities::outbound::Outbound;
 use super::capabilities::{GuestState, GuestTag};
-use super::exports::{Bound, Exports, Kind};
+use super::exports::{Binding, Bound, Exports, Kind};
 use super::pool::{BlockingPool, Priority};
 use crate::config::{ComponentSpec, Settings};
 use crate::telemetry::metrics::{GaugeGuard, InstanceFigures, Reuse};
@@ -22,13 +22,14 @@ use tokio::time::Instant;
 use wasmtime::component::InstancePre;
 use wasmtime::{Engine, Store, Trap, UpdateDeadline};
 
-/// A component compiled and linked, with what every store of it gets.
-pub struct Prepared {
+/// A component compiled and linked, with what every store of it gets; `E` finds the exports
+/// its instances are called through (`fastwasm:app`'s, or a standard wasi:http world's).
+pub struct Prepared<E: Binding = Exports> {
     engine: Engine,
     pub(super) settings: Settings,
     pub(super) spec: ComponentSpec,
     pre: InstancePre<GuestState>,
-    pub(super) exports: Exports,
+    pub(super) exports: E,
     pub(super) budget: Arc<Budget>,
     memory: Arc<MemoryBudget>,
     /// The log lines this component's instances may write.
@@ -55,14 +56,14 @@ pub struct Shares {
     pub key_value: Arc<KeyValue>,
 }
 
-impl Prepared {
+impl<E: Binding> Prepared<E> {
     /// What instances of `pre` need to start.
     pub fn new(
         engine: Engine,
         settings: Settings,
         spec: ComponentSpec,
         pre: InstancePre<GuestState>,
-        exports: Exports,
+        exports: E,
         shares: Shares,
     ) -> Self {
         Self {
@@ -88,7 +89,7 @@ impl Prepared {
         operation: &str,
         deadline: Deadline,
         reuse: Reuse,
-    ) -> Result<Instance, CallError> {
+    ) -> Result<Instance<E::Bound>, CallError> {
         let permit = self
             .budget
             .acquire()
@@ -98,7 +99,10 @@ impl Prepared {
 
     /// A new instance outside the budget, for `describe` while the component loads (the
     /// engine's pool keeps room for these).
-    pub async fn instantiate_for_load(&self, deadline: Deadline) -> Result<Instance, CallError> {
+    pub async fn instantiate_for_load(
+        &self,
+        deadline: Deadline,
+    ) -> Result<Instance<E::Bound>, CallError> {
         self.start("describe", deadline, Reuse::Load, None).await
     }
 
@@ -108,7 +112,7 @@ impl Prepared {
         deadline: Deadline,
         reuse: Reuse,
         permit: Option<Permit>,
-    ) -> Result<Instance, CallError> {
+    ) -> Result<Instance<E::Bound>, CallError> {
         let _starting = self.figures.starting();
         let began = Instant::now();
         let started = async {
@@ -183,10 +187,10 @@ fn is_transient_memfd_error(err: &wasmtime::Error) -> bool {
     text.contains("memfd") && text.contains("Device or resource busy")
 }
 
-/// A running instance and its store.
-pub struct Instance {
+/// A running instance and its store, with its exports bound.
+pub struct Instance<B = Bound> {
     pub(super) store: Store<GuestState>,
-    pub(super) bound: Bound,
+    pub(super) bound: B,
     _permit: Option<Permit>,
     /// Counts it among its component's instances.
     _alive: GaugeGuard,
@@ -194,14 +198,16 @@ pub struct Instance {
     followups: Vec<Followup>,
 }
 
-impl Instance {
+impl<B> Instance<B> {
     /// Tags the instance's log lines with `operation` and moves its trap deadline.
     pub fn retag(&mut self, operation: &str, deadline: Deadline) {
         let state = self.store.data_mut();
         state.deadline = deadline.instant();
         state.tag().set_operation(operation);
     }
+}
 
+impl Instance {
     /// Marks the instance as serving the request `calls` are for.
     fn serve(&mut self, calls: &[Call]) {
         let id = calls.iter().find_map(Call::request_id);

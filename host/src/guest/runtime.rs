@@ -16,6 +16,7 @@ use super::engine;
 use super::exports::{Exports, Kind};
 use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
+use super::standard::{Standard, StandardExports};
 use crate::config::{ComponentSpec, Settings, Stores};
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::Reuse;
@@ -175,6 +176,19 @@ impl Runtime {
             .instantiate_pre(&component)
             .map_err(anyhow::Error::from)
             .context("the component imports something fastwasm does not provide")?;
+        if spec.world.is_standard() {
+            let exports = StandardExports::new(&pre, spec.world)?;
+            let prepared = Prepared::new(
+                self.engine.clone(),
+                self.settings.clone(),
+                spec.clone(),
+                pre,
+                exports,
+                self.shares(spec)?,
+            );
+            let standard = Standard::new(Arc::new(prepared));
+            return Ok(Component::standard(spec.clone(), digest, standard));
+        }
         let exports = Exports::new(&pre)?;
         let prepared = Arc::new(Prepared::new(
             self.engine.clone(),
@@ -182,27 +196,32 @@ impl Runtime {
             spec.clone(),
             pre,
             exports,
-            Shares {
-                budget: self.budget.clone(),
-                memory: self.memory.clone(),
-                figures: self.metrics.instances(&spec.name),
-                outbound: Outbound::new(
-                    &spec.name,
-                    spec.grants.outbound.clone(),
-                    &self.settings,
-                    self.outbound.clone(),
-                    self.metrics.clone(),
-                ),
-                key_value: KeyValue::new(
-                    &spec.name,
-                    &spec.grants.key_value_stores,
-                    &self.stores,
-                    &self.settings,
-                )?,
-            },
+            self.shares(spec)?,
         ));
         let info = self.describe(&prepared).await?;
         Ok(Component::new(spec.clone(), digest, info, prepared))
+    }
+
+    /// What the instances of the component `spec` names draw on.
+    fn shares(&self, spec: &ComponentSpec) -> Result<Shares> {
+        Ok(Shares {
+            budget: self.budget.clone(),
+            memory: self.memory.clone(),
+            figures: self.metrics.instances(&spec.name),
+            outbound: Outbound::new(
+                &spec.name,
+                spec.grants.outbound.clone(),
+                &self.settings,
+                self.outbound.clone(),
+                self.metrics.clone(),
+            ),
+            key_value: KeyValue::new(
+                &spec.name,
+                &spec.grants.key_value_stores,
+                &self.stores,
+                &self.settings,
+            )?,
+        })
     }
 
     /// Asks a fresh instance what the component declares, on the blocking pool.

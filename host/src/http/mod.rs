@@ -1,7 +1,8 @@
 //! One request, accept to response: [`Server`] accepts connections under the HTTP limits and
 //! holds the app snapshot; `pipeline` routes a request, validates it, resolves its dependencies
 //! (`scope`), calls the operation and renders the answer (`respond`); `websocket` answers the
-//! handshake of WebSocket operations; `cors` answers preflights and marks answers for browsers.
+//! handshake of WebSocket operations; `standard` passes what comes under a standard wasi:http
+//! component's prefix to it; `cors` answers preflights and marks answers for browsers.
 
 mod body;
 mod connection;
@@ -15,6 +16,7 @@ mod request_id;
 pub(crate) mod respond;
 mod scope;
 mod server;
+mod standard;
 mod websocket;
 
 pub use server::Server;

@@ -9,6 +9,7 @@ use super::body::{TimedBody, linger};
 use super::redirect;
 use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
+use super::standard;
 use super::websocket;
 use crate::app::{
     self, App, Operation, Protocol, RequestParts, RouteMatch, Validated, ValidationError,
@@ -45,6 +46,10 @@ pub async fn respond(
     mut req: Request<Incoming>,
     served: &mut Served,
 ) -> HttpResponse {
+    if let Some(mounted) = app.mounted(req.uri().path()) {
+        let (component, path) = (mounted.mount.component, mounted.path.to_owned());
+        return standard::respond(&app, runtime, component, path, req, served).await;
+    }
     let (op_index, route, path_params) = match app.router.at(req.method(), req.uri().path()) {
         RouteMatch::Found {
             target,
@@ -286,16 +291,7 @@ async fn call(
                 body,
                 deadline,
             );
-            let refused = |refused: Refused| {
-                Outcome::BodyRefused(match refused.fault {
-                    BodyFault::TooLarge => {
-                        linger(refused.rest);
-                        StatusCode::PAYLOAD_TOO_LARGE
-                    }
-                    // A stalled client sends nothing more to wait for.
-                    BodyFault::Stalled => StatusCode::REQUEST_TIMEOUT,
-                })
-            };
+            let refused = |refused: Refused| Outcome::BodyRefused(refusal(refused));
             let faulted = async {
                 match fault.as_mut() {
                     Some(signal) => match signal.await {
@@ -371,38 +367,66 @@ pub fn render(
     settings: &Settings,
     metrics: &Metrics,
 ) -> HttpResponse {
-    let timeout = settings.request_timeout;
     let caps = Caps {
         body_bytes: settings.max_response_bytes,
         headers: settings.max_response_headers,
     };
-    let component = &app.components[op.component];
-    let (name, version) = (&component.spec.name, component.version());
-    let failed = |kind| metrics.failure(name, &op.id, kind);
     match outcome {
         Ok(answer) => respond::from_answer(answer, caps).unwrap_or_else(|reason| {
-            tracing::error!(component = %name, %version, operation = %op.id,
-                "malformed response from the guest: {reason}");
-            failed(FailureKind::Malformed);
-            respond::status(StatusCode::INTERNAL_SERVER_ERROR)
+            malformed(app, op.component, &op.id, &reason, metrics)
         }),
-        Err(CallError::Overloaded(shortage)) => {
-            tracing::warn!(operation = %op.id, "answering 503: {shortage}");
+        Err(error) => failure(app, op.component, &op.id, error, settings, metrics),
+    }
+}
+
+/// 500 for an answer the host cannot send, logged and counted.
+pub fn malformed(
+    app: &App,
+    component: usize,
+    operation: &str,
+    reason: &str,
+    metrics: &Metrics,
+) -> HttpResponse {
+    let component = &app.components[component];
+    let (name, version) = (&component.spec.name, component.version());
+    tracing::error!(component = %name, %version, %operation,
+        "malformed response from the guest: {reason}");
+    metrics.failure(name, operation, FailureKind::Malformed);
+    respond::status(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The answer to a call of `operation` of `component` that failed, logged and counted: 503,
+/// 504 or 500.
+pub fn failure(
+    app: &App,
+    component: usize,
+    operation: &str,
+    error: CallError,
+    settings: &Settings,
+    metrics: &Metrics,
+) -> HttpResponse {
+    let timeout = settings.request_timeout;
+    let component = &app.components[component];
+    let (name, version) = (&component.spec.name, component.version());
+    let failed = |kind| metrics.failure(name, operation, kind);
+    match error {
+        CallError::Overloaded(shortage) => {
+            tracing::warn!(%operation, "answering 503: {shortage}");
             failed(FailureKind::Overloaded);
             respond::status(StatusCode::SERVICE_UNAVAILABLE)
         }
-        Err(CallError::Timeout) => {
-            tracing::warn!(component = %name, %version, operation = %op.id,
+        CallError::Timeout => {
+            tracing::warn!(component = %name, %version, %operation,
                 "timed out after {timeout:?}");
             failed(FailureKind::Timeout);
             respond::status(StatusCode::GATEWAY_TIMEOUT)
         }
-        Err(CallError::Guest(err)) => {
+        CallError::Guest(err) => {
             failed(FailureKind::Trap);
             // One line with the cause for operators; the wasm backtrace at debug level.
-            tracing::error!(component = %name, %version, operation = %op.id,
+            tracing::error!(component = %name, %version, %operation,
                 "guest failed: {}", err.root_cause());
-            tracing::debug!(component = %name, operation = %op.id, "guest failure report: {err:?}");
+            tracing::debug!(component = %name, %operation, "guest failure report: {err:?}");
             respond::status(StatusCode::INTERNAL_SERVER_ERROR)
         }
     }
@@ -424,7 +448,20 @@ fn method_not_allowed(allowed: &[hyper::Method]) -> HttpResponse {
 
 /// The answer to a body the host stopped reading: 413 or 408 close the connection, whose
 /// unread rest would otherwise be taken for the next request; 400 when the client broke off.
-fn refuse_body(status: StatusCode) -> HttpResponse {
+/// The status for a request body the host stopped reading; the rest of a body too large is
+/// still read off the connection while the answer goes out.
+pub fn refusal(refused: Refused) -> StatusCode {
+    match refused.fault {
+        BodyFault::TooLarge => {
+            linger(refused.rest);
+            StatusCode::PAYLOAD_TOO_LARGE
+        }
+        // A stalled client sends nothing more to wait for.
+        BodyFault::Stalled => StatusCode::REQUEST_TIMEOUT,
+    }
+}
+
+pub fn refuse_body(status: StatusCode) -> HttpResponse {
     let mut response = respond::status(status);
     if status != StatusCode::BAD_REQUEST {
         response
@@ -437,7 +474,7 @@ fn refuse_body(status: StatusCode) -> HttpResponse {
 /// 413 before reading a body whose declared length is past `limit`; else the body, to read.
 /// A client may be sending that body already: it is drained while the 413 is sent, unless
 /// the client waits for `100 Continue`, which reading would send it.
-fn check_declared_length(
+pub fn check_declared_length(
     body: TimedBody,
     headers: &hyper::HeaderMap,
     limit: u64,

@@ -1,6 +1,7 @@
 //! Building HTTP responses: JSON `detail` errors in FastAPI's shape, and guest answers checked
 //! before they reach the client.
 
+use super::standard::StandardBody;
 use crate::guest::{Answer, GuestBody};
 use bytes::Bytes;
 use http_body_util::Full;
@@ -20,6 +21,8 @@ pub enum ResponseBody {
     Whole(Full<Bytes>),
     /// As the guest writes it.
     Streamed(GuestBody),
+    /// As a standard wasi:http component writes it.
+    Standard(StandardBody),
 }
 
 impl std::fmt::Debug for ResponseBody {
@@ -27,6 +30,7 @@ impl std::fmt::Debug for ResponseBody {
         f.write_str(match self {
             ResponseBody::Whole(_) => "ResponseBody::Whole",
             ResponseBody::Streamed(_) => "ResponseBody::Streamed",
+            ResponseBody::Standard(_) => "ResponseBody::Standard",
         })
     }
 }
@@ -56,6 +60,7 @@ impl Body for ResponseBody {
                 .poll_frame(cx)
                 .map_err(|never| match never {}),
             ResponseBody::Streamed(body) => Pin::new(body).poll_frame(cx),
+            ResponseBody::Standard(body) => Pin::new(body).poll_frame(cx),
         }
     }
 
@@ -63,6 +68,7 @@ impl Body for ResponseBody {
         match self {
             ResponseBody::Whole(full) => full.is_end_stream(),
             ResponseBody::Streamed(_) => false,
+            ResponseBody::Standard(body) => body.is_end_stream(),
         }
     }
 
@@ -70,6 +76,7 @@ impl Body for ResponseBody {
         match self {
             ResponseBody::Whole(full) => full.size_hint(),
             ResponseBody::Streamed(_) => SizeHint::default(),
+            ResponseBody::Standard(body) => body.size_hint(),
         }
     }
 }
