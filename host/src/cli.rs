@@ -289,12 +289,14 @@ async fn serve(
         .with_context(|| format!("cannot listen on {}", settings.listen))?;
     let address = listener.local_addr()?;
     for component in &app.components {
-        tracing::info!(
-            component = %component.spec.name,
-            version = %component.version(),
-            "serving {} operations",
-            component.info.operations.len()
-        );
+        let (spec, version) = (&component.spec, component.version());
+        if spec.world.is_standard() {
+            tracing::info!(component = %spec.name, %version,
+                "serving every path under {} as a `{}` component", spec.prefix, spec.world.as_str());
+        } else {
+            tracing::info!(component = %spec.name, %version,
+                "serving {} operations", component.info.operations.len());
+        }
     }
     let name = app.name.clone();
     let server = Server::new(app, runtime.clone());
@@ -378,6 +380,17 @@ pub fn route_table(app: &App) -> String {
             },
             app.components[op.component].spec.name.clone(),
             dependency_chain(app, op),
+        ]);
+    }
+    for mount in &app.mounts {
+        let spec = &app.components[mount.component].spec;
+        rows.push([
+            "*".to_owned(),
+            mount.template(),
+            "*".to_owned(),
+            spec.world.as_str().to_owned(),
+            spec.name.clone(),
+            "-".to_owned(),
         ]);
     }
     let widths: Vec<usize> = (0..6)

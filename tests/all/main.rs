@@ -40,6 +40,7 @@ mod python_unit;
 mod redis_server;
 mod reload;
 mod reuse;
+mod standard;
 mod state;
 mod streaming;
 mod support;

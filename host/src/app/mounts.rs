@@ -15,6 +15,17 @@ pub struct Mount {
     pub component: usize,
 }
 
+/// The rest-of-path parameter after a mount's prefix, as `fastwasm routes` and the OpenAPI
+/// document name it.
+pub const REST: &str = "path";
+
+impl Mount {
+    /// The route it shows as, in the router's rest-of-path notation: `/legacy/{path:path}`.
+    pub fn template(&self) -> String {
+        format!("{}/{{{REST}:path}}", self.prefix)
+    }
+}
+
 /// What a mount answers: the component, and the path it sees (its prefix taken off; `/` for
 /// the prefix itself).
 pub struct Mounted<'a> {
@@ -74,8 +85,7 @@ pub fn collect(
                 op.template.raw
             );
         }
-        if let Some((setting, path)) = docs_paths.iter().find(|(_, p)| rest(prefix, p).is_some())
-        {
+        if let Some((setting, path)) = docs_paths.iter().find(|(_, p)| rest(prefix, p).is_some()) {
             bail!(
                 "component `{name}` answers every path under `{prefix}`, where the host serves \
                  the API's docs at `{path}` (`{setting}`): move the prefix, or set `{setting}` \
@@ -92,9 +102,9 @@ pub fn collect(
 
 /// The mount `path` is under, if any.
 pub fn find<'a>(mounts: &'a [Mount], path: &'a str) -> Option<Mounted<'a>> {
-    mounts.iter().find_map(|mount| {
-        rest(&mount.prefix, path).map(|path| Mounted { mount, path })
-    })
+    mounts
+        .iter()
+        .find_map(|mount| rest(&mount.prefix, path).map(|path| Mounted { mount, path }))
 }
 
 #[cfg(test)]

@@ -128,7 +128,6 @@ impl Exports {
             (Role::WebSocket, Kind::Sync | Kind::Blocking) => false,
         }
     }
-
 }
 
 impl Binding for Exports {

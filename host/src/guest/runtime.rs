@@ -16,7 +16,7 @@ use super::engine;
 use super::exports::{Exports, Kind};
 use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
-use super::standard::{Standard, StandardExports};
+use super::standard::{Standard, StandardExports, standard_world};
 use crate::config::{ComponentSpec, Settings, Stores};
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::Reuse;
@@ -189,7 +189,14 @@ impl Runtime {
             let standard = Standard::new(Arc::new(prepared));
             return Ok(Component::standard(spec.clone(), digest, standard));
         }
-        let exports = Exports::new(&pre)?;
+        let exports = Exports::new(&pre).map_err(|error| match standard_world(&pre) {
+            Some(world) => anyhow!(
+                "it is a standard wasi:http component, not one built with a fastwasm guest SDK: \
+                 serve it with `world = \"{}\"` and a `prefix` in its manifest entry",
+                world.as_str()
+            ),
+            None => error,
+        })?;
         let prepared = Arc::new(Prepared::new(
             self.engine.clone(),
             self.settings.clone(),

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use hyper::body::Body;
 use std::sync::Arc;
 use wasmtime::Store;
-use wasmtime::component::{InstancePre, Instance as Raw};
+use wasmtime::component::{Instance as Raw, InstancePre};
 use wasmtime_wasi_http::p2::bindings::http::types::Scheme;
 use wasmtime_wasi_http::p2::bindings::{Proxy, ProxyIndices};
 use wasmtime_wasi_http::p3::bindings::{Service, ServiceIndices};
@@ -55,6 +55,13 @@ impl StandardExports {
     }
 }
 
+/// The standard world `pre` was built for, if it was built for one.
+pub fn standard_world(pre: &InstancePre<GuestState>) -> Option<World> {
+    [World::Proxy, World::Service]
+        .into_iter()
+        .find(|&world| StandardExports::new(pre, world).is_ok())
+}
+
 impl Binding for StandardExports {
     type Bound = StandardBound;
 
@@ -65,9 +72,7 @@ impl Binding for StandardExports {
     ) -> wasmtime::Result<StandardBound> {
         Ok(match self {
             Self::Proxy(indices) => StandardBound::Proxy(indices.load(&mut *store, instance)?),
-            Self::Service(indices) => {
-                StandardBound::Service(indices.load(&mut *store, instance)?)
-            }
+            Self::Service(indices) => StandardBound::Service(indices.load(&mut *store, instance)?),
         })
     }
 }
@@ -105,12 +110,8 @@ impl Standard {
         instance.store.data_mut().set_serving(request_id);
         let (sender, answered) = tokio::sync::oneshot::channel();
         let ran = match &instance.bound {
-            StandardBound::Proxy(_) => {
-                tokio::spawn(proxy(instance, request, sender))
-            }
-            StandardBound::Service(_) => {
-                tokio::spawn(service(instance, request, sender))
-            }
+            StandardBound::Proxy(_) => tokio::spawn(proxy(instance, request, sender)),
+            StandardBound::Service(_) => tokio::spawn(service(instance, request, sender)),
         };
         match tokio::time::timeout_at(deadline.instant(), answered).await {
             Ok(Ok(answer)) => answer,
@@ -199,7 +200,9 @@ where
                 body,
             );
             let answer = match service.handle(accessor, request).await? {
-                Ok(response) => Ok(accessor.with(|mut store| response.into_http(&mut store, sent))?),
+                Ok(response) => {
+                    Ok(accessor.with(|mut store| response.into_http(&mut store, sent))?)
+                }
                 Err(code) => Err(CallError::Guest(wasmtime::format_err!(
                     "the component answered the error `{code:?}`"
                 ))),

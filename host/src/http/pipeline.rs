@@ -372,9 +372,8 @@ pub fn render(
         headers: settings.max_response_headers,
     };
     match outcome {
-        Ok(answer) => respond::from_answer(answer, caps).unwrap_or_else(|reason| {
-            malformed(app, op.component, &op.id, &reason, metrics)
-        }),
+        Ok(answer) => respond::from_answer(answer, caps)
+            .unwrap_or_else(|reason| malformed(app, op.component, &op.id, &reason, metrics)),
         Err(error) => failure(app, op.component, &op.id, error, settings, metrics),
     }
 }
@@ -446,8 +445,6 @@ fn method_not_allowed(allowed: &[hyper::Method]) -> HttpResponse {
     response
 }
 
-/// The answer to a body the host stopped reading: 413 or 408 close the connection, whose
-/// unread rest would otherwise be taken for the next request; 400 when the client broke off.
 /// The status for a request body the host stopped reading; the rest of a body too large is
 /// still read off the connection while the answer goes out.
 pub fn refusal(refused: Refused) -> StatusCode {
@@ -461,6 +458,8 @@ pub fn refusal(refused: Refused) -> StatusCode {
     }
 }
 
+/// The answer to a body the host stopped reading: 413 or 408 close the connection, whose
+/// unread rest would otherwise be taken for the next request; 400 when the client broke off.
 pub fn refuse_body(status: StatusCode) -> HttpResponse {
     let mut response = respond::status(status);
     if status != StatusCode::BAD_REQUEST {

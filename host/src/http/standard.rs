@@ -12,10 +12,9 @@ use crate::guest::{
     BodyError, BodyFault, Deadline, OpenScope, REQUEST_ID, Refused, Runtime, Stalled,
     StandardResponse,
 };
-use http_body_util::combinators::BoxBody;
-use wasmtime_wasi_http::Error as WasiHttpError;
 use bytes::Bytes;
 use http_body_util::BodyExt;
+use http_body_util::combinators::BoxBody;
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use hyper::header::{HOST, HeaderName, HeaderValue};
 use hyper::{Request, StatusCode, Uri};
@@ -23,6 +22,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tokio::sync::oneshot;
+use wasmtime_wasi_http::Error as WasiHttpError;
 
 /// Tells a mounted component where it is mounted.
 const FORWARDED_PREFIX: HeaderName = HeaderName::from_static("x-forwarded-prefix");
@@ -89,12 +89,19 @@ pub async fn respond(
         outcome = call => outcome,
     };
     match outcome {
-        Ok(response) => answer(response, scope, settings.max_response_headers).unwrap_or_else(
-            |reason| pipeline::malformed(app, component, OPERATION, &reason, runtime.metrics()),
-        ),
-        Err(error) => {
-            pipeline::failure(app, component, OPERATION, error, settings, runtime.metrics())
+        Ok(response) => {
+            answer(response, scope, settings.max_response_headers).unwrap_or_else(|reason| {
+                pipeline::malformed(app, component, OPERATION, &reason, runtime.metrics())
+            })
         }
+        Err(error) => pipeline::failure(
+            app,
+            component,
+            OPERATION,
+            error,
+            settings,
+            runtime.metrics(),
+        ),
     }
 }
 
@@ -147,7 +154,11 @@ struct LimitedBody {
 }
 
 impl LimitedBody {
-    fn fail(&mut self, fault: BodyFault, error: WasiHttpError) -> Poll<Option<Result<Frame<Bytes>, WasiHttpError>>> {
+    fn fail(
+        &mut self,
+        fault: BodyFault,
+        error: WasiHttpError,
+    ) -> Poll<Option<Result<Frame<Bytes>, WasiHttpError>>> {
         if let Some(signal) = self.fault.take() {
             let empty = http_body_util::Empty::new().map_err(|never| match never {});
             let rest = std::mem::replace(&mut self.body, empty.boxed());

@@ -5,6 +5,7 @@
 
 pub mod app_fields;
 mod components;
+pub mod mounts;
 
 use super::declared::Operation;
 use super::params::{GUEST_CHECKED_MARKER, LITERAL_MARKER, Location, ParamRule};
@@ -44,6 +45,10 @@ pub fn document(app: &App, info: &ApiInfo, described: &[Map<String, Value>]) -> 
             .entry(path_template(&op.template.raw))
             .or_insert_with(|| Value::Object(Map::new()));
         path[op.method.as_str().to_ascii_lowercase()] = Value::Object(entry);
+    }
+    for mount in &app.mounts {
+        let (path, item) = mounts::path_item(app, mount);
+        paths.insert(path, item);
     }
     let mut paths = Value::Object(paths);
     let components = components.finish(&mut paths);

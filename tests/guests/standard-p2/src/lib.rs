@@ -35,7 +35,8 @@ impl wasip2::exports::http::incoming_handler::Guest for Echo {
             // The stream reads as `std::io::Read`: to its end.
             let _ = stream.read_to_string(&mut body);
         }
-        let text = format!("hello from p2\nmethod={method}\npath={path}\nprefix={prefix}\nbody={body}\n");
+        let text =
+            format!("hello from p2\nmethod={method}\npath={path}\nprefix={prefix}\nbody={body}\n");
         let headers = Fields::from_list(&[
             ("content-type".into(), b"text/plain".to_vec()),
             ("x-world".into(), b"proxy".to_vec()),
