@@ -13,7 +13,7 @@ use super::capabilities::{self, GuestState};
 use super::compiler;
 use super::component::Component;
 use super::engine;
-use super::exports::{Exports, Kind};
+use super::exports::{Binding, Exports, Kind};
 use super::instance::{self, Prepared, Shares};
 use super::pool::{BlockingPool, Priority};
 use super::standard::{Standard, StandardExports, standard_world};
@@ -24,7 +24,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use std::sync::Arc;
 use std::time::Instant;
 use wasmtime::Engine;
-use wasmtime::component::Linker;
+use wasmtime::component::{InstancePre, Linker};
 
 /// The engine, linker, cache, budget and pool of a host.
 pub struct Runtime {
@@ -178,15 +178,7 @@ impl Runtime {
             .context("the component imports something fastwasm does not provide")?;
         if spec.world.is_standard() {
             let exports = StandardExports::new(&pre, spec.world)?;
-            let prepared = Prepared::new(
-                self.engine.clone(),
-                self.settings.clone(),
-                spec.clone(),
-                pre,
-                exports,
-                self.shares(spec)?,
-            );
-            let standard = Standard::new(Arc::new(prepared));
+            let standard = Standard::new(Arc::new(self.prepare(spec, pre, exports)?));
             return Ok(Component::standard(spec.clone(), digest, standard));
         }
         let exports = Exports::new(&pre).map_err(|error| match standard_world(&pre) {
@@ -197,16 +189,26 @@ impl Runtime {
             ),
             None => error,
         })?;
-        let prepared = Arc::new(Prepared::new(
+        let prepared = Arc::new(self.prepare(spec, pre, exports)?);
+        let info = self.describe(&prepared).await?;
+        Ok(Component::new(spec.clone(), digest, info, prepared))
+    }
+
+    /// The component `spec` names, linked as `pre`, ready to instantiate with `exports`.
+    fn prepare<E: Binding>(
+        &self,
+        spec: &ComponentSpec,
+        pre: InstancePre<GuestState>,
+        exports: E,
+    ) -> Result<Prepared<E>> {
+        Ok(Prepared::new(
             self.engine.clone(),
             self.settings.clone(),
             spec.clone(),
             pre,
             exports,
             self.shares(spec)?,
-        ));
-        let info = self.describe(&prepared).await?;
-        Ok(Component::new(spec.clone(), digest, info, prepared))
+        ))
     }
 
     /// What the instances of the component `spec` names draw on.

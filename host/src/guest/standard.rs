@@ -130,6 +130,13 @@ impl Standard {
 
 type Answered = tokio::sync::oneshot::Sender<Result<StandardResponse, CallError>>;
 
+/// A wasi:http error code the component answered with instead of a response: a guest failure.
+fn answered_error(code: impl std::fmt::Debug) -> CallError {
+    CallError::Guest(wasmtime::format_err!(
+        "the component answered the error `{code:?}`"
+    ))
+}
+
 /// Runs a 0.2 `incoming-handler`: it sets the response through its out-parameter and may
 /// write the body after.
 async fn proxy<B>(
@@ -152,9 +159,7 @@ where
     tokio::spawn(async move {
         let answer = match receiver.await {
             Ok(Ok(response)) => Ok(response),
-            Ok(Err(code)) => Err(CallError::Guest(wasmtime::format_err!(
-                "the component answered the error `{code:?}`"
-            ))),
+            Ok(Err(code)) => Err(answered_error(code)),
             Err(_) => return,
         };
         let _ = answered.send(answer);
@@ -203,9 +208,7 @@ where
                 Ok(response) => {
                     Ok(accessor.with(|mut store| response.into_http(&mut store, sent))?)
                 }
-                Err(code) => Err(CallError::Guest(wasmtime::format_err!(
-                    "the component answered the error `{code:?}`"
-                ))),
+                Err(code) => Err(answered_error(code)),
             };
             let _ = answered.send(answer);
             // The body may still be being written by the guest's own tasks.

@@ -7,6 +7,7 @@
 
 use super::body::{TimedBody, linger};
 use super::redirect;
+use super::request_id;
 use super::respond::{self, Caps, HttpResponse};
 use super::scope::{RequestScope, Resolution};
 use super::standard;
@@ -16,8 +17,7 @@ use crate::app::{
 };
 use crate::config::Settings;
 use crate::guest::{
-    Answer, BodyFault, CallError, Deadline, IncomingBody, REQUEST_ID, Refused, Runtime, Stalled,
-    types,
+    Answer, BodyFault, CallError, Deadline, IncomingBody, Refused, Runtime, Stalled, types,
 };
 use crate::telemetry::Metrics;
 use crate::telemetry::metrics::FailureKind;
@@ -81,10 +81,7 @@ pub async fn respond(
     let deadline = Deadline::after(settings.request_timeout);
     // Its outbound calls end with it: when it is answered (or its streamed body is over), or
     // when its client leaves and this future is dropped.
-    let outbound_scope = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
+    let outbound_scope = request_id::of(req.headers())
         .map(|id| runtime.request_scopes().open(id, deadline.instant()));
     let (parts, body) = req.into_parts();
     let body = TimedBody::new(body, settings.body_read_timeout);

@@ -11,6 +11,11 @@ use std::fmt::Write as _;
 /// The longest id taken from a client.
 const MAX_LEN: usize = 128;
 
+/// The id `ensure` left in `headers`.
+pub fn of(headers: &HeaderMap) -> Option<&str> {
+    headers.get(REQUEST_ID).and_then(|id| id.to_str().ok())
+}
+
 /// The request's id: the one in `headers` when it is 1 to 128 characters of letters, digits
 /// and `-_.:`, else a fresh one, which replaces what was there.
 pub fn ensure(headers: &mut HeaderMap) -> String {

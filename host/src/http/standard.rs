@@ -6,11 +6,11 @@
 
 use super::body::TimedBody;
 use super::pipeline::{self, Served};
+use super::request_id;
 use super::respond::{HttpResponse, ResponseBody};
 use crate::app::App;
 use crate::guest::{
-    BodyError, BodyFault, Deadline, OpenScope, REQUEST_ID, Refused, Runtime, Stalled,
-    StandardResponse,
+    BodyError, BodyFault, Deadline, OpenScope, Refused, Runtime, Stalled, StandardResponse,
 };
 use bytes::Bytes;
 use http_body_util::BodyExt;
@@ -50,11 +50,7 @@ pub async fn respond(
     };
     let settings = runtime.settings();
     let deadline = Deadline::after(settings.request_timeout);
-    let request_id = req
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|id| id.to_str().ok())
-        .map(str::to_owned);
+    let request_id = request_id::of(req.headers()).map(str::to_owned);
     let scope = request_id
         .as_deref()
         .map(|id| runtime.request_scopes().open(id, deadline.instant()));
